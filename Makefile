@@ -1,0 +1,50 @@
+# The two commands of the README: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+DEMO_PORT ?= 8000
+# Second factor for staff in the demo: off by default so every role can be tried at once;
+# `make demo MFA=true` turns the requirement on.
+MFA ?= false
+
+.PHONY: demo test venv system-deps messages lint serve-demo clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip setuptools wheel
+	$(PIP) install -q -e ".[test]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Debian packages the project needs on a fresh machine (installed only when missing).
+system-deps:
+	@missing=""; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "Installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install:$$missing (sudo apt-get install$$missing)"; fi; \
+	fi
+
+messages: venv
+	$(PY) manage.py compilemessages -l fr -l en --ignore '.venv/*' -v 0
+
+lint: venv
+	$(PY) -m ruff check .
+
+demo: venv system-deps messages
+	rm -f var/constel.sqlite3
+	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py migrate --noinput -v 0
+	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py load_demo
+	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
+
+test: venv system-deps messages lint
+	$(PY) tools/with_services.py $(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) var

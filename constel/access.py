@@ -1,0 +1,195 @@
+"""The access policy of DESIGN §3, in one place.
+
+Two questions, always in this order:
+
+1. *Capability*: may this role do this kind of thing at all? A declarative matrix
+   role × capability. Missing → 403 (``PermissionDenied``).
+2. *Relation to the patient*: is this patient within the user's scope? Other tenant's,
+   another GP's, not assigned, objected → 404, exactly as if it did not exist.
+
+Views and API endpoints call :func:`require`, :func:`patients_in_scope` and
+:func:`get_patient_or_404`; nothing else checks roles.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from constel.roles import COORDINATING_TEAM, Role
+
+if TYPE_CHECKING:
+    from constel.models import Membership
+    from patients.models import Patient
+
+
+class Cap(enum.StrEnum):
+    """Capabilities. The names say what, the matrix says who."""
+
+    PATIENT_LIST = "patient.list"  # the patient list of the back-office
+    PATIENT_IDENTITY = "patient.identity"  # identity and administrative data
+    PATIENT_CLINICAL = "patient.clinical"  # the medical record: readings, alerts, notes
+    PATIENT_MEDICATION = "patient.medication"  # medication data and reconciliation
+    PATIENT_CARE_ITEMS = "patient.care_items"  # PPS items and sessions assigned to oneself
+    PATIENT_EDIT = "patient.edit"  # create and edit patients, enrollments
+    ACCESS_LOG = "audit.access_log"
+    BILLING = "billing.statements"
+    BILLING_AGGREGATES = "billing.aggregates"
+    CONFIG_CLINICAL = "config.clinical"
+    CONFIG_TARIFFS = "config.tariffs"
+    CONFIG_USERS_SITES = "config.users_sites"
+    EVALUATION_DASHBOARD = "evaluation.dashboard"
+    EVALUATION_EXPORT = "evaluation.export"
+    GP_SPACE = "gp.space"
+    PORTAL = "portal.use"
+    API = "api.use"
+
+
+_CLINICAL_TEAM = {
+    Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_CLINICAL, Cap.PATIENT_MEDICATION,
+    Cap.PATIENT_CARE_ITEMS, Cap.PATIENT_EDIT, Cap.API,
+}
+
+MATRIX: dict[Role, frozenset[Cap]] = {
+    Role.NURSE_COORDINATOR: frozenset(_CLINICAL_TEAM),
+    Role.PHYSICIAN_COORDINATOR: frozenset(_CLINICAL_TEAM | {Cap.CONFIG_CLINICAL}),
+    Role.CARE_MANAGER: frozenset(_CLINICAL_TEAM),
+    Role.SPECIALIST: frozenset(_CLINICAL_TEAM - {Cap.PATIENT_EDIT}),
+    Role.GP: frozenset({Cap.GP_SPACE, Cap.PATIENT_IDENTITY, Cap.PATIENT_CLINICAL, Cap.API}),
+    Role.PHARMACIST: frozenset(
+        {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_MEDICATION, Cap.API}
+    ),
+    Role.ALLIED_PROFESSIONAL: frozenset(
+        {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_CARE_ITEMS, Cap.API}
+    ),
+    Role.SECRETARY: frozenset(
+        {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_EDIT, Cap.API}
+    ),
+    Role.FINANCE: frozenset({Cap.BILLING, Cap.BILLING_AGGREGATES, Cap.CONFIG_TARIFFS, Cap.API}),
+    Role.PROGRAMME_MANAGER: frozenset(
+        {Cap.BILLING_AGGREGATES, Cap.CONFIG_CLINICAL, Cap.CONFIG_USERS_SITES,
+         Cap.EVALUATION_DASHBOARD, Cap.EVALUATION_EXPORT}
+    ),
+    Role.PRIVACY_OFFICER: frozenset({Cap.ACCESS_LOG}),
+    Role.EVALUATOR: frozenset({Cap.EVALUATION_EXPORT}),
+    Role.PATIENT: frozenset({Cap.PORTAL, Cap.API}),
+}
+
+#: Roles whose patient scope is every patient of the tenant (identity at least).
+_WHOLE_TENANT = COORDINATING_TEAM | {Role.SECRETARY, Role.FINANCE}
+#: Roles that see patients through an assignment (CareAssignment) only.
+_ASSIGNED = {Role.SPECIALIST, Role.PHARMACIST, Role.ALLIED_PROFESSIONAL}
+
+
+def has_cap(membership: Membership | None, cap: Cap) -> bool:
+    return membership is not None and membership.is_active and cap in MATRIX[Role(membership.role)]
+
+
+def require(membership: Membership | None, cap: Cap) -> None:
+    """403 when the role lacks the capability (the object is not looked at)."""
+    if not has_cap(membership, cap):
+        raise PermissionDenied
+
+
+def patients_in_scope(membership: Membership) -> QuerySet[Patient]:
+    """The patients this membership may see at all, by relation (DESIGN §3)."""
+    from patients.models import Patient
+
+    qs = Patient.objects.for_tenant(membership.tenant_id)
+    role = Role(membership.role)
+    if role in _WHOLE_TENANT:
+        return qs
+    if role == Role.GP:
+        # Own patients only; objections do not hide the patient (letters still go), they
+        # remove online clinical access (see can_see_clinical).
+        return qs.filter(gp__user_id=membership.user_id)
+    if role in _ASSIGNED:
+        return qs.filter(
+            assignments__professional__user_id=membership.user_id
+        ).distinct()
+    if role == Role.PATIENT:
+        return qs.filter(user_id=membership.user_id)
+    return qs.none()
+
+
+def clinical_scope_filter(membership: Membership) -> Q:
+    """Extra condition for clinical data: the patient's consents and objections."""
+    role = Role(membership.role)
+    if role in COORDINATING_TEAM or role == Role.PATIENT:
+        return Q()
+    if role == Role.GP:
+        return Q(gp_online_access_agreed=True, objects_to_sharing=False)
+    # Specialists see patients they assess (assignment = their own acts) even when the
+    # patient objects to sharing; nobody else does.
+    if role == Role.SPECIALIST:
+        return Q()
+    return Q(objects_to_sharing=False)
+
+
+def can_see_clinical(membership: Membership, patient: Patient) -> bool:
+    if not has_cap(membership, Cap.PATIENT_CLINICAL):
+        return False
+    cond = clinical_scope_filter(membership)
+    if not cond:
+        return True
+    return patients_in_scope(membership).filter(cond, pk=patient.pk).exists()
+
+
+def get_patient_or_404(
+    request: Any, patient_id: uuid.UUID | str, cap: Cap = Cap.PATIENT_IDENTITY
+) -> Patient:
+    """The patient, if the capability is held (else 403) and the patient is in scope (else
+    404, the same answer as a missing one). The read is written to the access log."""
+    membership = getattr(request, "membership", None)
+    require(membership, cap)
+    qs = patients_in_scope(membership)
+    if cap == Cap.PATIENT_CLINICAL:
+        qs = qs.filter(clinical_scope_filter(membership))
+    try:
+        patient = qs.get(pk=patient_id)
+    except (qs.model.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404 from exc
+    log_patient_read(request, patient)
+    return patient
+
+
+def log_patient_read(request: Any, patient: Patient) -> None:
+    from constel.models import AccessLog
+
+    match = getattr(request, "resolver_match", None)
+    AccessLog.objects.create(
+        tenant_id=patient.tenant_id,
+        user=request.user if request.user.is_authenticated else None,
+        patient_id=patient.pk,
+        view=(match.view_name if match else "")[:120],
+        path=request.path[:500],
+    )
+
+
+def membership_required(view_func: Any = None, *, cap: Cap | None = None) -> Any:
+    """Decorator for function views: login, an active tenant, and optionally a capability."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.shortcuts import redirect
+
+    def decorator(func: Any) -> Any:
+        @wraps(func)
+        def wrapper(request: Any, *args: Any, **kwargs: Any) -> Any:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if getattr(request, "membership", None) is None:
+                return redirect("tenant_choose")
+            if cap is not None:
+                require(request.membership, cap)
+            return func(request, *args, **kwargs)
+
+        wrapper.required_cap = cap  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator(view_func) if view_func is not None else decorator

@@ -1,0 +1,50 @@
+"""API plumbing: capability permissions, errors, the router of /api/v1/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.urls import include, path
+from rest_framework import exceptions, permissions
+from rest_framework.routers import DefaultRouter
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from constel.access import Cap, has_cap
+
+
+class HasCap(permissions.BasePermission):
+    """The view's ``required_cap`` must be in the active membership's role (else 403)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False  # DRF answers 401
+        cap: Cap = getattr(view, "required_cap", Cap.API)
+        membership = getattr(request._request, "membership", None)
+        if membership is None:
+            raise exceptions.PermissionDenied("Choose an active programme first.")
+        return has_cap(membership, Cap.API) and has_cap(membership, cap)
+
+
+def exception_handler(exc: Exception, context: dict) -> Any:
+    """DRF's handler, with Django's 404/403 turned into JSON like the rest."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    return drf_exception_handler(exc, context)
+
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+
+
+def _register() -> None:
+    from patients.api import PatientViewSet
+
+    router.register("patients", PatientViewSet, basename="patient")
+
+
+_register()
+api_urlpatterns = [path("", include(router.urls))]

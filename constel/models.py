@@ -1,0 +1,169 @@
+"""Accounts and tenancy: users, programmes (tenants), sites, memberships, the access log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from constel.roles import STAFF_ROLES, Role
+from constel.tenancy import TenantOwned
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who logs in, by e-mail. Roles come from memberships, per tenant."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Tenant(models.Model):
+    """One programme run by one operator (e.g. Constel'Action — Clinavenir, Cardio+)."""
+
+    class PeriodKind(models.TextChoices):
+        ANCHORED = "anchored", _("Every six months from the anchor date")
+        CALENDAR = "calendar", _("Calendar semesters")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    operator = models.CharField(_("operator"), max_length=200)
+    inclusion_window_end = models.DateField(_("inclusion window end (inclusive)"))
+    cumulative_inclusion_cap = models.PositiveIntegerField(_("cumulative inclusion cap"))
+    claim_period_anchor = models.DateField(_("claim-period anchor"))
+    claim_period_kind = models.CharField(
+        max_length=16, choices=PeriodKind.choices, default=PeriodKind.ANCHORED
+    )
+    critical_alert_delay_minutes = models.PositiveIntegerField(default=240)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Site(TenantOwned):
+    """A clinic or place of assessment."""
+
+    name = models.CharField(_("name"), max_length=200)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    finess = models.CharField(_("FINESS number"), max_length=9, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="site_unique_name_per_tenant")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(TenantOwned):
+    """A user's role in one tenant; a GP in two programmes has two memberships."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    profession = models.CharField(_("profession"), max_length=64, blank=True)
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "user", "role"], name="membership_unique_role_per_tenant"
+            )
+        ]
+        indexes = [models.Index(fields=["user", "tenant"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}"
+
+    @property
+    def is_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class AccessLog(TenantOwned):
+    """Append-only: one row per read of a patient record (who, when, what)."""
+
+    # PROTECT: the log is append-only (the application role may not UPDATE it), so a user
+    # who read records is deactivated, never deleted.
+    user = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    patient_id = models.UUIDField(db_index=True)
+    view = models.CharField(max_length=120)
+    path = models.CharField(max_length=500)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["tenant", "patient_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} read {self.patient_id} ({self.view})"
+
+
+class ApiToken(models.Model):
+    """A personal API token scoped to one tenant membership.
+
+    Not tenant-owned in the RLS sense: it is a credential looked up before any tenant is
+    known (like sessions and MFA authenticators) and holds no patient data. Only its SHA-256
+    is stored; the key is shown once.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} (cst_{self.prefix}…)"
+
+    @staticmethod
+    def hash_key(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @staticmethod
+    def new_key() -> str:
+        return "cst_" + secrets.token_urlsafe(32)

@@ -1,0 +1,67 @@
+"""Writes of the project package."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from constel.models import ApiToken, Membership, Site, Tenant, User
+from constel.tenancy import tenant_context
+
+
+@transaction.atomic
+def api_token_create(*, user: User, tenant: Tenant, name: str) -> tuple[ApiToken, str]:
+    """A new personal token for ``user`` in ``tenant``; the key is returned once, only its
+    hash is kept."""
+    with tenant_context(tenant, user_id=user.pk):
+        is_member = Membership.objects.filter(user=user, is_active=True).exists()
+    if not is_member:
+        raise ValueError("The user has no active membership in this programme")
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        user=user, tenant=tenant, name=name[:100] or "API", key_hash=ApiToken.hash_key(key),
+        prefix=key[4:12],
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+@transaction.atomic
+def tenant_create(
+    *, slug: str, name: str, operator: str, inclusion_window_end, cumulative_inclusion_cap: int,
+    claim_period_anchor, claim_period_kind: str = Tenant.PeriodKind.ANCHORED,
+) -> Tenant:
+    return Tenant.objects.create(
+        slug=slug, name=name, operator=operator, inclusion_window_end=inclusion_window_end,
+        cumulative_inclusion_cap=cumulative_inclusion_cap,
+        claim_period_anchor=claim_period_anchor, claim_period_kind=claim_period_kind,
+    )
+
+
+@transaction.atomic
+def site_create(*, tenant: Tenant, name: str, city: str = "", finess: str = "") -> Site:
+    with tenant_context(tenant):
+        return Site.objects.create(tenant=tenant, name=name, city=city, finess=finess)
+
+
+@transaction.atomic
+def user_create(
+    *, email: str, password: str | None, first_name: str = "", last_name: str = ""
+) -> User:
+    return User.objects.create_user(
+        email=email, password=password, first_name=first_name, last_name=last_name
+    )
+
+
+@transaction.atomic
+def membership_create(
+    *, user: User, tenant: Tenant, role: str, profession: str = "", site: Site | None = None
+) -> Membership:
+    with tenant_context(tenant):
+        return Membership.objects.create(
+            user=user, tenant=tenant, role=role, profession=profession, site=site
+        )

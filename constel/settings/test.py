@@ -1,0 +1,20 @@
+"""Test settings: PostgreSQL and Redis started by tools/with_services.py (see Makefile).
+
+DATABASE_URL names the owner role (it creates the test database and runs migrations); the
+tests then reconnect as DATABASE_APP_ROLE, which cannot bypass row-level security.
+"""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+DATABASE_APP_PASSWORD = env("DATABASE_APP_PASSWORD", default="")
+CONSTEL_REQUIRE_STAFF_MFA = env.bool("CONSTEL_REQUIRE_STAFF_MFA", default=True)
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_AUTOREFRESH = True

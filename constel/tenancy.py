@@ -1,0 +1,216 @@
+"""Tenancy: the one home of "which programme are we in".
+
+Two barriers keep tenants apart:
+
+1. In Python, tenant-owned models use :class:`TenantManager`, which only returns rows of the
+   tenant made current by :func:`tenant_context` (and nothing when no tenant is current), and
+   selectors take the tenant explicitly (``Model.objects.for_tenant(tenant)``).
+2. On PostgreSQL, every tenant-owned table has row-level security (FORCE) with a policy on
+   the connection setting ``app.tenant_id``; :func:`tenant_context` sets it and restores the
+   previous value on exit. With no tenant set no row is visible (fail-closed), which also
+   covers foreign-key traversal, raw SQL, the admin and management commands.
+
+Requests enter the context in ``constel.middleware.TenantMiddleware``; Celery tasks in
+``constel.tasks.tenant_task``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.db.backends.signals import connection_created
+from django.db.migrations.operations.base import Operation
+from django.dispatch import receiver
+from django.http import Http404
+
+if TYPE_CHECKING:
+    from constel.models import Tenant
+
+_tenant_id: contextvars.ContextVar[uuid.UUID | None] = contextvars.ContextVar(
+    "tenant_id", default=None
+)
+_user_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("user_id", default=None)
+
+
+def current_tenant_id() -> uuid.UUID | None:
+    return _tenant_id.get()
+
+
+def current_user_id() -> int | None:
+    return _user_id.get()
+
+
+def _apply_to_connection(connection: Any) -> None:
+    """Copy the context into the PostgreSQL session settings read by the RLS policies."""
+    if connection.vendor != "postgresql":
+        return
+    tenant_id, user_id = _tenant_id.get(), _user_id.get()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('app.tenant_id', %s, false), set_config('app.user_id', %s, false)",
+            [str(tenant_id) if tenant_id else "", str(user_id) if user_id else ""],
+        )
+
+
+@receiver(connection_created)
+def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
+    # A connection opened inside a tenant context (or reopened after a failure) must carry it.
+    if _tenant_id.get() is not None or _user_id.get() is not None:
+        _apply_to_connection(connection)
+
+
+def _apply_to_open_connections() -> None:
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _apply_to_connection(conn)
+
+
+@contextmanager
+def tenant_context(
+    tenant: Tenant | uuid.UUID | str | None, *, user_id: int | None = None
+) -> Iterator[None]:
+    """Make ``tenant`` current (None: no tenant, nothing visible) and restore on exit."""
+    tenant_id = getattr(tenant, "pk", tenant)
+    if isinstance(tenant_id, str):
+        tenant_id = uuid.UUID(tenant_id)
+    tenant_token = _tenant_id.set(tenant_id)
+    user_token = _user_id.set(user_id)
+    try:
+        _apply_to_open_connections()
+        yield
+    finally:
+        _tenant_id.reset(tenant_token)
+        _user_id.reset(user_token)
+        _apply_to_open_connections()
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_tenant(self, tenant: Tenant | uuid.UUID) -> TenantQuerySet:
+        return self.filter(tenant_id=getattr(tenant, "pk", tenant))
+
+
+class TenantManager(models.Manager.from_queryset(TenantQuerySet)):  # type: ignore[misc]
+    """Default manager of tenant-owned models: the current tenant's rows, or none."""
+
+    def get_queryset(self) -> TenantQuerySet:
+        qs = super().get_queryset()
+        tenant_id = _tenant_id.get()
+        if tenant_id is None:
+            return qs.none()
+        return qs.filter(tenant_id=tenant_id)
+
+
+class TenantOwned(models.Model):
+    """Base of every tenant-owned model: the tenant column, UUID keys, scoped managers.
+
+    ``unscoped`` is for code that works across tenants on purpose (it still meets RLS on
+    PostgreSQL, so it only sees what the connection's tenant allows).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tenant = models.ForeignKey("constel.Tenant", on_delete=models.PROTECT, related_name="+")
+
+    objects = TenantManager()
+    unscoped = models.Manager.from_queryset(TenantQuerySet)()
+
+    class Meta:
+        abstract = True
+        base_manager_name = "unscoped"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Rows are written into the current tenant only: a mismatch is a programming error.
+        current = _tenant_id.get()
+        if self.tenant_id is None and current is not None:
+            self.tenant_id = current
+        elif current is not None and self.tenant_id != current:
+            raise ValueError("Refusing to write a row of another tenant than the current one")
+        super().save(*args, **kwargs)
+
+
+def get_object_for_tenant_or_404(
+    queryset: models.QuerySet | type[models.Model], tenant: Tenant, **lookup: Any
+) -> Any:
+    """The one way views fetch an object: same 404 for missing and another tenant's."""
+    if isinstance(queryset, type):
+        queryset = queryset.objects.all()
+    try:
+        return queryset.filter(tenant_id=tenant.pk).get(**lookup)
+    except (queryset.model.DoesNotExist, ValidationError, ValueError) as exc:
+        # A malformed UUID is "not found" too, never a 500.
+        raise Http404 from exc
+
+
+# --- Row-level security -------------------------------------------------------------------
+
+TENANT_PREDICATE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid"
+USER_PREDICATE = "user_id = NULLIF(current_setting('app.user_id', true), '')::bigint"
+
+
+class EnableRLS(Operation):
+    """Migration operation: FORCE row-level security on a tenant-owned table.
+
+    ``also_user_rows`` lets a user see their own rows across tenants (memberships: the
+    tenant switcher lists them before a tenant is chosen). No-op outside PostgreSQL.
+    """
+
+    reduces_to_sql = True
+    reversible = True
+
+    def __init__(self, model_name: str, also_user_rows: bool = False) -> None:
+        self.model_name = model_name
+        self.also_user_rows = also_user_rows
+
+    def deconstruct(self) -> tuple[str, list, dict]:
+        kwargs = {"also_user_rows": True} if self.also_user_rows else {}
+        return self.__class__.__name__, [self.model_name], kwargs
+
+    def state_forwards(self, app_label: str, state: Any) -> None:
+        pass
+
+    def _table(self, app_label: str, state: Any) -> str:
+        return state.apps.get_model(app_label, self.model_name)._meta.db_table
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table = schema_editor.quote_name(self._table(app_label, to_state))
+        predicate = TENANT_PREDICATE
+        if self.also_user_rows:
+            predicate = f"({TENANT_PREDICATE}) OR ({USER_PREDICATE})"
+        schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
+        schema_editor.execute(
+            f"CREATE POLICY tenant_isolation ON {table} "
+            f"USING ({predicate}) WITH CHECK ({TENANT_PREDICATE})"
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table = schema_editor.quote_name(self._table(app_label, from_state))
+        schema_editor.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
+        schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
+        schema_editor.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
+
+    def describe(self) -> str:
+        return f"Enable row-level security on {self.model_name}"
+
+
+def tenant_owned_models() -> list[type[models.Model]]:
+    """Every concrete tenant-owned model, historical (audit) tables included."""
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        if issubclass(model, TenantOwned) or (
+            getattr(model, "instance_type", None) is not None
+            and issubclass(model.instance_type, TenantOwned)
+        ):
+            found.append(model)
+    return found

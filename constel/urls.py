@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from constel import views
+from constel.api import api_urlpatterns
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tenant/", views.tenant_choose, name="tenant_choose"),
+    path("healthz", views.healthz, name="healthz"),
+    path("audit/access-log/", views.access_log, name="access_log"),
+    path("settings/", include("constel.settings_urls")),
+    path("patients/", include("patients.urls")),
+    path("portal/", include("portal.urls")),
+    path("gp/", include("portal.gp_urls")),
+    path("api/v1/", include(api_urlpatterns)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api_schema"), name="api_docs"),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

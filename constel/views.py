@@ -1,0 +1,107 @@
+"""Back-office views of the project package: home, tenant switcher, health, access log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from constel.access import Cap, membership_required
+from constel.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
+from constel.roles import Role
+from constel.selectors import access_log_search
+
+
+@membership_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Each role lands where its work is."""
+    role = request.membership.role
+    if role == Role.PATIENT:
+        return redirect("portal:home")
+    if role == Role.GP:
+        return redirect("gp:home")
+    if role == Role.PRIVACY_OFFICER:
+        return redirect("access_log")
+    return render(request, "constel/home.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tenant_choose(request: HttpRequest) -> HttpResponse:
+    """Explicit choice of the active programme (and role) among the user's memberships."""
+    if request.method == "POST":
+        chosen = request.POST.get("membership", "")
+        if any(str(m.pk) == chosen for m in request.memberships):
+            request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = chosen
+            return redirect("home")
+        return render(
+            request, "constel/tenant_choose.html",
+            {"error": _("Choose one of your programmes.")}, status=400,
+        )
+    if not request.memberships:
+        return render(request, "constel/no_membership.html", status=403)
+    return render(request, "constel/tenant_choose.html")
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database and the broker answer, 503 (with which is down) otherwise."""
+    state = {"database": "ok", "broker": "ok"}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means "down"
+        state["database"] = f"down: {exc.__class__.__name__}"
+    redis_url = settings.REDIS_URL
+    if redis_url:
+        try:
+            import redis
+
+            redis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=1).ping()
+        except Exception as exc:  # noqa: BLE001
+            state["broker"] = f"down: {exc.__class__.__name__}"
+    else:
+        state["broker"] = "in-process"
+    healthy = all(v in ("ok", "in-process") for v in state.values())
+    return JsonResponse({"status": "ok" if healthy else "degraded", **state},
+                        status=200 if healthy else 503)
+
+
+def _parse_day(value: str | None, *, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+
+
+@membership_required(cap=Cap.ACCESS_LOG)
+def access_log(request: HttpRequest) -> HttpResponse:
+    """Who read which patient record, searchable by patient, user and dates."""
+    errors = {}
+    since = _parse_day(request.GET.get("since"))
+    until = _parse_day(request.GET.get("until"), end=True)
+    if request.GET.get("since") and since is None:
+        errors["since"] = _("Enter a date as YYYY-MM-DD.")
+    if request.GET.get("until") and until is None:
+        errors["until"] = _("Enter a date as YYYY-MM-DD.")
+    rows = access_log_search(
+        tenant=request.tenant,
+        patient_query=request.GET.get("patient", "").strip(),
+        user_query=request.GET.get("user", "").strip(),
+        since=since,
+        until=until,
+    )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "constel/access_log.html", {"page": page, "errors": errors})

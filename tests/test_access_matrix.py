@@ -1,0 +1,206 @@
+"""Every URL of the project, requested as anonymous, as each role, and as a member of
+another tenant. A URL pattern without an entry in ACCESS fails the build."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from constel.roles import Role
+from tests.factories import World
+
+OURS = ("constel", "patients", "pathways", "billing", "portal")
+R = Role
+
+
+def _view_module(callback) -> str:
+    for attr in ("cls", "view_class"):
+        if hasattr(callback, attr):
+            return getattr(callback, attr).__module__
+    return getattr(callback, "__module__", "")
+
+
+def project_url_names() -> set[str]:
+    """Names of the URL patterns whose view is ours, or that our urlconf declares itself."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str, ours_module: bool) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                mod = p.urlconf_name
+                is_module = not isinstance(mod, list | tuple)
+                mod_name = mod if isinstance(mod, str) else getattr(mod, "__name__", "")
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns, is_module and mod_name.startswith(OURS))
+            elif isinstance(p, URLPattern) and (
+                ours_module or _view_module(p.callback).startswith(OURS)
+            ):
+                if not p.name:
+                    raise AssertionError(f"URL pattern {p.pattern} of ours has no name")
+                names.add(namespace + p.name)
+
+    walk(get_resolver().url_patterns, "", True)
+    return names
+
+
+STAFF_ALL = set(Role) - {R.PATIENT}
+EVERYONE = set(Role)
+CLINICAL_TEAM = {R.NURSE_COORDINATOR, R.PHYSICIAN_COORDINATOR, R.CARE_MANAGER}
+
+
+@dataclass
+class Entry:
+    """How one URL must answer.
+
+    ``ok`` maps role → expected status for members of the tenant; any role not named answers
+    ``denied`` (403). ``anonymous`` is the status for a visitor who is not logged in.
+    ``scoped``: the URL names an object of the tenant, so a member of another tenant gets 404.
+    ``leak_check``: for list pages, a member of another tenant must not see our patient.
+    """
+
+    ok: dict[Role, int]
+    kwargs: Callable[[World], dict] = lambda w: {}
+    method: str = "get"
+    anonymous: int = 302
+    denied: int = 403
+    scoped: bool = False
+    leak_check: bool = False
+    extra: dict = field(default_factory=dict)
+
+
+def roles(status: int, *groups) -> dict[Role, int]:
+    out: dict[Role, int] = {}
+    for g in groups:
+        for r in (g if isinstance(g, set | frozenset) else {g}):
+            out[r] = status
+    return out
+
+
+def _patient(w: World) -> dict:
+    return {"patient_id": w.patient.pk}
+
+
+ACCESS: dict[str, Entry] = {
+    "home": Entry(ok={**roles(200, STAFF_ALL - {R.GP, R.PRIVACY_OFFICER}),
+                      R.GP: 302, R.PRIVACY_OFFICER: 302, R.PATIENT: 302}),
+    "tenant_choose": Entry(ok=roles(200, EVERYONE)),
+    "healthz": Entry(ok=roles(200, EVERYONE), anonymous=200),
+    "access_log": Entry(ok={R.PRIVACY_OFFICER: 200}, leak_check=True),
+    "api_tokens": Entry(ok=roles(200, {r for r in Role if r not in
+                                        (R.PROGRAMME_MANAGER, R.PRIVACY_OFFICER, R.EVALUATOR)})),
+    "api_token_revoke": Entry(ok=roles(404, {r for r in Role if r not in
+                                             (R.PROGRAMME_MANAGER, R.PRIVACY_OFFICER, R.EVALUATOR)}),
+                              method="post",
+                              kwargs=lambda w: {"token_id": "00000000-0000-0000-0000-000000000000"}),
+    "patients:list": Entry(ok=roles(200, CLINICAL_TEAM, R.SPECIALIST, R.PHARMACIST,
+                                    R.ALLIED_PROFESSIONAL, R.SECRETARY), leak_check=True),
+    "patients:detail": Entry(ok=roles(200, CLINICAL_TEAM, R.SPECIALIST, R.PHARMACIST,
+                                      R.ALLIED_PROFESSIONAL, R.SECRETARY, R.GP),
+                             kwargs=_patient, scoped=True),
+    "portal:home": Entry(ok={R.PATIENT: 200}),
+    "gp:home": Entry(ok={R.GP: 200}, leak_check=True),
+    "api_schema": Entry(ok=roles(200, EVERYONE), anonymous=401),
+    "api_docs": Entry(ok=roles(200, EVERYONE), anonymous=401),
+    # Finance and the patient hold the API capability but not the identity one: 403.
+    "patient-list": Entry(ok=roles(200, CLINICAL_TEAM, R.SPECIALIST, R.PHARMACIST,
+                                   R.ALLIED_PROFESSIONAL, R.SECRETARY, R.GP),
+                          anonymous=401, leak_check=True),
+    "patient-detail": Entry(ok=roles(200, CLINICAL_TEAM, R.SPECIALIST, R.PHARMACIST,
+                                     R.ALLIED_PROFESSIONAL, R.SECRETARY, R.GP),
+                            kwargs=lambda w: {"pk": w.patient.pk}, anonymous=401, scoped=True),
+}
+
+
+def test_every_project_url_has_an_access_entry():
+    names = project_url_names()
+    missing = sorted(names - set(ACCESS))
+    assert not missing, f"URL patterns without an access-test entry: {missing}"
+    stale = sorted(set(ACCESS) - names)
+    assert not stale, f"Access entries for URLs that no longer exist: {stale}"
+
+
+def test_url_walk_finds_a_newly_added_view(settings):
+    """The coverage test would notice a view added without its entry."""
+    import types
+
+    from django.urls import clear_url_caches, path
+
+    import constel.urls
+
+    urlconf = types.ModuleType("tests_extra_urls")
+    urlconf.urlpatterns = [*constel.urls.urlpatterns, path("new/", lambda r: None, name="new_view")]
+    urlconf.urlpatterns[-1].callback.__module__ = "patients.views"
+    settings.ROOT_URLCONF = urlconf
+    clear_url_caches()
+    try:
+        assert "new_view" in project_url_names() - set(ACCESS)
+    finally:
+        clear_url_caches()
+
+
+def _request(client, name: str, entry: Entry, world: World):
+    url = reverse(name, kwargs=entry.kwargs(world))
+    return getattr(client, entry.method)(url)
+
+
+CASES = [(name, role) for name in ACCESS for role in Role]
+
+
+@pytest.mark.parametrize(("name", "role"), CASES, ids=[f"{n}-{r.value}" for n, r in CASES])
+def test_role_gets_expected_status(client, login, world, name, role):
+    entry = ACCESS[name]
+    login(world.user(role))
+    response = _request(client, name, entry, world)
+    expected = entry.ok.get(role, entry.denied)
+    assert response.status_code == expected, (name, role, response.status_code)
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_anonymous(client, world, name):
+    entry = ACCESS[name]
+    response = _request(client, name, entry, world)
+    assert response.status_code == entry.anonymous
+    if entry.anonymous == 302:
+        assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", sorted(ACCESS))
+def test_member_of_another_tenant(client, login, world, other_world, name):
+    """Each role of the other tenant: scoped URLs answer 404; lists never show our patient."""
+    entry = ACCESS[name]
+    for role in Role:
+        login(other_world.user(role))
+        response = _request(client, name, entry, world)
+        own_status = entry.ok.get(role, entry.denied)
+        if entry.scoped and own_status != entry.denied:
+            assert response.status_code == 404, (name, role, response.status_code)
+        else:
+            assert response.status_code in (own_status, 404), (name, role)
+        if entry.leak_check and response.status_code == 200:
+            body = response.content.decode()
+            assert world.patient.birth_name not in body, (name, role)
+
+
+@pytest.mark.parametrize("name", ["patients:detail", "patient-detail"])
+def test_unrelated_professional_gets_404(client, login, world, name):
+    entry = ACCESS[name]
+    for membership in (world.unrelated_gp, world.unrelated_specialist):
+        login(membership.user)
+        response = _request(client, name, entry, world)
+        assert response.status_code == 404
+
+
+def test_gp_patient_list_shows_only_own_patients(client, login, world):
+    login(world.user(R.GP))
+    body = client.get(reverse("gp:home")).content.decode()
+    assert world.patient.birth_name in body
+    assert world.other_gp_patient.birth_name not in body
+
+
+def test_malformed_uuid_is_404_not_500(client, login, world):
+    login(world.user(R.NURSE_COORDINATOR))
+    response = client.get("/api/v1/patients/not-a-uuid/")
+    assert response.status_code == 404

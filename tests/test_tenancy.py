@@ -1,0 +1,161 @@
+"""Tenant isolation: the ORM barrier everywhere, row-level security on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from constel.models import AccessLog, Membership
+from constel.tasks import tenant_task
+from constel.tenancy import TenantOwned, current_tenant_id, tenant_context, tenant_owned_models
+from patients.models import Patient
+
+pg = pytest.mark.postgres
+
+
+def _raw(sql: str, params=None) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.fetchall()
+
+
+def test_orm_returns_nothing_without_a_tenant(world):
+    assert current_tenant_id() is None
+    assert Patient.objects.count() == 0
+
+
+def test_orm_returns_only_the_current_tenants_rows(world, other_world):
+    with tenant_context(world.tenant):
+        names = set(Patient.objects.values_list("birth_name", flat=True))
+    assert world.patient.birth_name in names
+    assert other_world.patient.birth_name not in names
+
+
+def test_writing_a_row_into_another_tenant_is_refused(world, other_world):
+    with tenant_context(world.tenant), pytest.raises(ValueError):
+        Patient.objects.filter  # noqa: B018
+        p = other_world.patient
+        p.used_name = "X"
+        p.save()
+
+
+def test_every_tenant_owned_model_has_a_leading_tenant_in_its_unique_constraints():
+    for model in tenant_owned_models():
+        field_names = {f.name for f in model._meta.get_fields()}
+        assert "tenant" in field_names, f"{model.__name__} lacks the tenant column"
+        for constraint in getattr(model._meta, "constraints", []):
+            fields = getattr(constraint, "fields", None)
+            if fields:
+                assert fields[0] == "tenant", f"{model.__name__}.{constraint.name}"
+
+
+@pg
+def test_application_role_cannot_bypass_rls(db):
+    (row,) = _raw(
+        "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
+    )
+    user, is_super, bypass = row
+    assert user == "constel_app"
+    assert not is_super and not bypass
+    owners = {r[0] for r in _raw("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname='public'")}
+    assert "constel_app" not in owners
+
+
+@pg
+def test_meta_every_tenant_owned_table_has_forced_rls_and_a_policy(db):
+    tables = {m._meta.db_table for m in tenant_owned_models()}
+    assert {"patients_patient", "patients_historicalpatient", "constel_accesslog"} <= tables
+    rows = dict(
+        (name, (rls, force))
+        for name, rls, force in _raw(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
+            "WHERE relname = ANY(%s)", [list(tables)]
+        )
+    )
+    policies = {r[0] for r in _raw("SELECT tablename FROM pg_policies WHERE policyname='tenant_isolation'")}
+    for table in tables:
+        assert rows[table] == (True, True), f"{table}: RLS not enabled and forced"
+        assert table in policies, f"{table}: no tenant_isolation policy"
+
+
+@pg
+def test_raw_sql_sees_nothing_of_another_tenant(world, other_world):
+    with tenant_context(world.tenant):
+        rows = _raw("SELECT birth_name FROM patients_patient WHERE tenant_id = %s",
+                    [other_world.tenant.pk])
+        assert rows == []
+        everything = {r[0] for r in _raw("SELECT birth_name FROM patients_patient")}
+        assert world.patient.birth_name in everything
+        assert other_world.patient.birth_name not in everything
+        history = _raw("SELECT count(*) FROM patients_historicalpatient WHERE tenant_id = %s",
+                       [other_world.tenant.pk])
+        assert history == [(0,)]
+
+
+@pg
+def test_raw_sql_without_tenant_sees_no_row_at_all(world, other_world):
+    for model in tenant_owned_models():
+        if model is Membership:
+            continue
+        assert _raw(f'SELECT count(*) FROM "{model._meta.db_table}"') == [(0,)], model
+
+
+@pg
+def test_join_through_a_foreign_key_does_not_cross_tenants(world, other_world):
+    with tenant_context(world.tenant):
+        rows = _raw(
+            "SELECT p.birth_name FROM patients_careassignment a "
+            "JOIN patients_patient p ON p.id = a.patient_id"
+        )
+        assert {r[0] for r in rows} == {world.patient.birth_name}
+
+
+@pg
+def test_raw_insert_into_another_tenant_is_refused(world, other_world):
+    with tenant_context(world.tenant), pytest.raises(DatabaseError), transaction.atomic():
+        _raw(
+            "INSERT INTO constel_accesslog (id, tenant_id, patient_id, view, path, at) "
+            "VALUES (gen_random_uuid(), %s, gen_random_uuid(), 'x', '/x', now())",
+            [other_world.tenant.pk],
+        )
+
+
+@pg
+def test_access_log_is_append_only_for_the_application(world):
+    with tenant_context(world.tenant):
+        AccessLog.objects.create(tenant=world.tenant, patient_id=world.patient.pk, view="v", path="/")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            AccessLog.objects.update(view="changed")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            AccessLog.objects.all().delete()
+
+
+@pg
+def test_memberships_of_the_user_are_visible_across_tenants_for_the_switcher(world, other_world):
+    from constel import services
+
+    gp = world.user("gp")
+    services.membership_create(user=gp, tenant=other_world.tenant, role="gp")
+    with tenant_context(None, user_id=gp.pk):
+        assert Membership.unscoped.filter(user=gp).count() == 2
+        # ...but not other users' memberships.
+        assert Membership.unscoped.exclude(user=gp).count() == 0
+
+
+@tenant_task(name="tests.read_patient_names")
+def read_patient_names(tenant_id: str) -> list[str]:
+    return sorted(r[0] for r in _raw("SELECT birth_name FROM patients_patient")) if (
+        connection.vendor == "postgresql") else sorted(
+        Patient.objects.values_list("birth_name", flat=True))
+
+
+def test_a_task_for_tenant_a_cannot_read_tenant_b(world, other_world):
+    names = read_patient_names.apply(args=[str(world.tenant.pk)]).get()
+    assert world.patient.birth_name in names
+    assert other_world.patient.birth_name not in names
+    # The context does not outlive the task.
+    assert current_tenant_id() is None
+
+
+def test_tenant_owned_is_abstract_base():
+    assert TenantOwned._meta.abstract

@@ -1,0 +1,180 @@
+"""Start PostgreSQL and Redis for the test suite, run a command, stop what was started.
+
+    python tools/with_services.py pytest -q
+
+* PostgreSQL: a private cluster (initdb) under /tmp, on 127.0.0.1:$CONSTEL_TEST_PG_PORT
+  (default 5499), with two roles: ``constel_owner`` (owns the tables, runs migrations,
+  creates the test database) and ``constel_app`` (what the application connects as: owns
+  nothing, NOBYPASSRLS). PostgreSQL refuses to run as root, so as root the cluster is run by
+  the ``postgres`` system user (``runuser``).
+* Redis: ``redis-server`` on 127.0.0.1:$CONSTEL_TEST_REDIS_PORT (default 6399), no
+  persistence.
+
+``DATABASE_URL`` / ``REDIS_URL`` already set: those servers are used as they are.
+With ``CI=true`` a service that cannot be started is a failure (exit 3), never a skip.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_PORT = int(os.environ.get("CONSTEL_TEST_PG_PORT", "5499"))
+REDIS_PORT = int(os.environ.get("CONSTEL_TEST_REDIS_PORT", "6399"))
+IS_ROOT = os.geteuid() == 0
+WORK = Path("/tmp") / f"constel-test-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}"
+
+
+class ServiceError(RuntimeError):
+    pass
+
+
+def _say(msg: str) -> None:
+    print(f"[with_services] {msg}", flush=True)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.3)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _pg_bindir() -> Path:
+    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+        if (candidate / "initdb").exists():
+            return candidate
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(found).resolve().parent
+    raise ServiceError("PostgreSQL binaries (initdb, pg_ctl) not found")
+
+
+def _as_pg_user(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if IS_ROOT else cmd
+
+
+def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
+
+
+def start_postgres() -> tuple[dict[str, str], bool]:
+    bindir = _pg_bindir()
+    data = WORK / "pgdata"
+    WORK.mkdir(parents=True, exist_ok=True)
+    os.chmod(WORK, 0o755)
+    if IS_ROOT:
+        shutil.chown(WORK, "postgres", "postgres")
+    started = False
+    if not _port_open(PG_PORT):
+        if not (data / "PG_VERSION").exists():
+            _say(f"initdb {data}")
+            _run(_as_pg_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
+                              "--auth=trust", "--encoding=UTF8", "--no-locale"]))
+        opts = (f"-p {PG_PORT} -k {WORK} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+        _say(f"starting PostgreSQL on 127.0.0.1:{PG_PORT}")
+        _run(_as_pg_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts,
+                          "-l", str(WORK / "postgres.log"), "-w", "-t", "60", "start"]))
+        started = True
+    psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "postgres",
+            "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c"]
+    _run([*psql, """
+        DO $$ BEGIN
+          IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'constel_owner') THEN
+            CREATE ROLE constel_owner LOGIN CREATEDB;
+          END IF;
+          IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'constel_app') THEN
+            CREATE ROLE constel_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB;
+          END IF;
+        END $$;"""])
+    exists = _run([*psql, "SELECT 1 FROM pg_database WHERE datname = 'constel'", "-t"]).stdout
+    if not exists.strip():
+        _run([*psql, "CREATE DATABASE constel OWNER constel_owner"])
+    env = {
+        "DATABASE_URL": f"postgres://constel_owner@127.0.0.1:{PG_PORT}/constel",
+        "DATABASE_APP_ROLE": "constel_app",
+    }
+    return env, started
+
+
+def stop_postgres() -> None:
+    bindir = _pg_bindir()
+    subprocess.run(_as_pg_user([str(bindir / "pg_ctl"), "-D", str(WORK / "pgdata"), "-m",
+                                "fast", "-w", "stop"]), capture_output=True, check=False)
+
+
+def start_redis() -> tuple[dict[str, str], bool]:
+    started = False
+    if not _port_open(REDIS_PORT):
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise ServiceError("redis-server not found (make test installs it with apt as root)")
+        WORK.mkdir(parents=True, exist_ok=True)
+        _say(f"starting Redis on 127.0.0.1:{REDIS_PORT}")
+        _run([binary, "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--save", "",
+              "--appendonly", "no", "--daemonize", "yes", "--dir", str(WORK),
+              "--pidfile", str(WORK / "redis.pid"), "--logfile", str(WORK / "redis.log")])
+        for _ in range(50):
+            if _port_open(REDIS_PORT):
+                break
+            time.sleep(0.1)
+        else:
+            raise ServiceError("Redis did not start")
+        started = True
+    return {"REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/0"}, started
+
+
+def stop_redis() -> None:
+    pid_file = WORK / "redis.pid"
+    if pid_file.exists():
+        subprocess.run(["kill", pid_file.read_text().strip()], check=False)
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print(__doc__)
+        return 2
+    env = dict(os.environ)
+    stops = []
+    missing = []
+    for name, var, start, stop in (
+        ("postgres", "DATABASE_URL", start_postgres, stop_postgres),
+        ("redis", "REDIS_URL", start_redis, stop_redis),
+    ):
+        if env.get(var):
+            _say(f"{name}: using {var} from the environment")
+            continue
+        try:
+            extra, started = start()
+        except (ServiceError, subprocess.CalledProcessError, OSError) as exc:
+            detail = getattr(exc, "stderr", "") or ""
+            _say(f"{name} could not be started: {exc} {detail}".strip())
+            if CI:
+                _say("CI=true: a missing service is a failure")
+                for fn in stops:
+                    fn()
+                return 3
+            missing.append(name)
+            continue
+        env.update(extra)
+        if started and os.environ.get("CONSTEL_KEEP_SERVICES") != "1":
+            stops.append(stop)
+    if missing:
+        env["CONSTEL_TEST_SERVICES_MISSING"] = ",".join(missing)
+    try:
+        return subprocess.call(argv, env=env)
+    finally:
+        for fn in stops:
+            fn()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
