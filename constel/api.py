@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import include, path
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, permissions
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -48,3 +49,18 @@ def _register() -> None:
 
 _register()
 api_urlpatterns = [path("", include(router.urls))]
+
+
+class PersonalTokenScheme(OpenApiAuthenticationExtension):
+    """Documents personal tokens in the OpenAPI schema."""
+
+    target_class = "constel.api_auth.TenantTokenAuthentication"
+    name = "personalToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal token (cst_…) created in Settings → API tokens; "
+            "it acts in one programme with its owner's role.",
+        }

@@ -153,3 +153,19 @@ class RequestLogMiddleware:
             },
         )
         return response
+
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    message = _("The service is briefly unavailable. Please try again in a minute.")
+    if request.path.startswith(("/api/", "/healthz")):
+        response: HttpResponse = JsonResponse(
+            {"status": "unavailable", "database": "down", "detail": message}, status=503
+        )
+    else:
+        response = HttpResponse(
+            f"<!DOCTYPE html><html lang='fr'><meta charset='utf-8'><title>503</title>"
+            f"<h1>{message}</h1></html>", status=503
+        )
+    response["Retry-After"] = "30"
+    return response

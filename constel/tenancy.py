@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import DatabaseError, connections, models
 from django.db.backends.signals import connection_created
 from django.db.migrations.operations.base import Operation
 from django.dispatch import receiver
@@ -65,10 +65,17 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
         _apply_to_connection(connection)
 
 
-def _apply_to_open_connections() -> None:
+def _apply_to_open_connections(*, resetting: bool = False) -> None:
     for conn in connections.all(initialized_only=True):
-        if conn.connection is not None:
+        if conn.connection is None:
+            continue
+        try:
             _apply_to_connection(conn)
+        except DatabaseError:
+            if not resetting:
+                raise
+            # A connection whose tenant could not be reset must never be reused.
+            conn.close()
 
 
 @contextmanager
@@ -87,7 +94,7 @@ def tenant_context(
     finally:
         _tenant_id.reset(tenant_token)
         _user_id.reset(user_token)
-        _apply_to_open_connections()
+        _apply_to_open_connections(resetting=True)
 
 
 class TenantQuerySet(models.QuerySet):

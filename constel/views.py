@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime, time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from constel.access import Cap, membership_required
-from constel.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
+from constel.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY, unavailable_response
 from constel.roles import Role
 from constel.selectors import access_log_search
 
@@ -105,3 +107,14 @@ def access_log(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "constel/access_log.html", {"page": page, "errors": errors})
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database that cannot be reached is a 503 with Retry-After (the next
+    request reconnects by itself), anything else the plain 500 page."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
+        for conn in connections.all(initialized_only=True):
+            conn.close_if_unusable_or_obsolete()
+        return unavailable_response(request)
+    return defaults.server_error(request)

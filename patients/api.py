@@ -21,6 +21,7 @@ class PatientViewSet(viewsets.ReadOnlyModelViewSet):
     """Patients visible to the token's or session's membership."""
 
     serializer_class = PatientSerializer
+    queryset = Patient.objects.none()  # typing for the schema; get_queryset scopes the data
     permission_classes = [HasCap]
     required_cap = Cap.PATIENT_IDENTITY
 

@@ -1,0 +1,138 @@
+"""Login by e-mail, lockout, the second factor for staff, password reset, sessions."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils.html import escape
+
+from constel.roles import Role
+from tests.factories import PASSWORD
+
+
+def _login_post(client, email, password):
+    return client.post(reverse("account_login"), {"login": email, "password": password})
+
+
+def test_login_by_email_lands_on_the_role_home(client, world, settings):
+    settings.CONSTEL_REQUIRE_STAFF_MFA = False
+    response = _login_post(client, world.user(Role.NURSE_COORDINATOR).email, PASSWORD)
+    assert response.status_code == 302
+    home = client.get(reverse("home"))
+    assert home.status_code == 200
+    assert escape(world.tenant.name) in home.content.decode()
+
+
+@pytest.mark.redis
+def test_repeated_failures_lock_the_account_even_with_the_right_password(client, world, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": settings.REDIS_URL or "redis://127.0.0.1:6399/1"}}
+    email = world.user(Role.SECRETARY).email
+    for _ in range(5):
+        response = _login_post(client, email, "wrong-password")
+        assert response.status_code in (200, 429, 403)
+    response = _login_post(client, email, PASSWORD)
+    assert "_auth_user_id" not in client.session
+    body = response.content.decode()
+    assert response.status_code == 429 or "Too many" in body or "Trop de" in body, body[-2000:]
+
+
+def test_admin_login_is_locked_too(client, world):
+    email = world.user(Role.FINANCE).email
+    for _ in range(5):
+        client.post("/admin/login/", {"username": email, "password": "nope"})
+    response = client.post("/admin/login/", {"username": email, "password": PASSWORD})
+    assert response.status_code == 429  # axes' lockout answer
+    assert "_auth_user_id" not in client.session
+
+
+def test_staff_without_second_factor_is_sent_to_enrol(client, world, settings):
+    settings.CONSTEL_REQUIRE_STAFF_MFA = True
+    client.force_login(world.user(Role.NURSE_COORDINATOR),
+                       backend="django.contrib.auth.backends.ModelBackend")
+    response = client.get(reverse("patients:list"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_activate_totp")
+    # The enrolment page itself is reachable (allauth first asks to confirm the password).
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+
+
+def test_staff_with_totp_goes_through(client, world, settings):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    settings.CONSTEL_REQUIRE_STAFF_MFA = True
+    user = world.user(Role.NURSE_COORDINATOR)
+    TOTP.activate(user, generate_totp_secret())
+    assert Authenticator.objects.filter(user=user).exists()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("patients:list")).status_code == 200
+
+
+def test_patient_is_not_forced_to_enrol_a_second_factor(client, world, settings):
+    settings.CONSTEL_REQUIRE_STAFF_MFA = True
+    client.force_login(world.user(Role.PATIENT), backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("portal:home")).status_code == 200
+
+
+def test_staff_session_expires_after_30_idle_minutes_patient_after_60(client, world, settings):
+    settings.CONSTEL_REQUIRE_STAFF_MFA = False
+    client.force_login(world.user(Role.SECRETARY), backend="django.contrib.auth.backends.ModelBackend")
+    client.get(reverse("patients:list"))
+    assert client.session.get_expiry_age() == 30 * 60
+    client.force_login(world.user(Role.PATIENT), backend="django.contrib.auth.backends.ModelBackend")
+    client.get(reverse("portal:home"))
+    assert client.session.get_expiry_age() == 60 * 60
+
+
+def test_password_reset_sends_an_email(client, world):
+    email = world.user(Role.GP).email
+    response = client.post(reverse("account_reset_password"), {"email": email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+    assert email in mail.outbox[0].to
+
+
+def test_user_sees_and_ends_their_sessions(client, world, settings):
+    settings.CONSTEL_REQUIRE_STAFF_MFA = False
+    user = world.user(Role.CARE_MANAGER)
+    _login_post(client, user.email, PASSWORD)
+    page = client.get(reverse("usersessions_list"))
+    assert page.status_code == 200
+    from allauth.usersessions.models import UserSession
+
+    assert UserSession.objects.filter(user=user).count() >= 1
+
+
+def test_open_signup_is_closed(client, db):
+    response = client.get(reverse("account_signup"))
+    assert response.status_code == 200
+    assert "closed" in response.content.decode().lower() or "fermé" in response.content.decode()
+
+
+def test_tenant_switcher_changes_the_active_programme(client, world, other_world, settings):
+    from constel import services
+
+    settings.CONSTEL_REQUIRE_STAFF_MFA = False
+    gp = world.user(Role.GP)
+    services.membership_create(user=gp, tenant=other_world.tenant, role=Role.GP)
+    client.force_login(gp, backend="django.contrib.auth.backends.ModelBackend")
+    # Two memberships and none chosen: the user must choose.
+    assert client.get(reverse("home"))["Location"] == reverse("tenant_choose")
+    page = client.get(reverse("tenant_choose")).content.decode()
+    assert escape(world.tenant.name) in page and escape(other_world.tenant.name) in page
+    from constel.models import Membership
+    from constel.tenancy import tenant_context
+
+    with tenant_context(other_world.tenant):
+        other_membership = Membership.objects.get(user=gp)
+    client.post(reverse("tenant_choose"), {"membership": str(other_membership.pk)})
+    body = client.get(reverse("gp:home")).content.decode()
+    assert escape(other_world.tenant.name) in body
+    assert world.patient.birth_name not in body
+    # A membership that is not the user's is refused.
+    response = client.post(reverse("tenant_choose"), {"membership": str(world.members["nurse_coordinator"].pk)})
+    assert response.status_code == 400
