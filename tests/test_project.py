@@ -1,0 +1,50 @@
+"""The project's own shape: compose file, CI script, migrations in sync, translations."""
+
+from __future__ import annotations
+
+from io import StringIO
+from pathlib import Path
+
+import yaml
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import translation
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_compose_has_the_production_shape():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"web", "worker", "beat", "db", "redis", "migrate"} <= set(services)
+    assert services["db"]["image"] == "postgres:15"
+    assert services["redis"]["image"] == "redis:7"
+    assert "gunicorn" in " ".join(
+        (ROOT / "Dockerfile").read_text().split("CMD")[-1].split()
+    )
+    assert services["beat"]["deploy"]["replicas"] == 1
+    for name in ("web", "worker", "db", "redis"):
+        assert "healthcheck" in services[name], name
+    # Only the migrate job connects as the owner.
+    assert "constel_owner" in services["migrate"]["environment"]["DATABASE_URL"]
+    assert "constel_app" in services["web"]["environment"]["DATABASE_URL"]
+
+
+def test_ci_runs_make_test():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_migrations_are_in_sync(db):
+    out = StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+
+
+@override_settings(LANGUAGE_CODE="fr")
+def test_ui_is_french_by_default_and_english_on_request(client, db):
+    body = client.get(reverse("account_login")).content.decode()
+    assert "Mot de passe" in body
+    with translation.override("en"):
+        client.cookies["django_language"] = "en"
+        body = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Password" in body
