@@ -1,5 +1,6 @@
 # The two commands of the README: `make demo` and `make test`.
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -13,8 +14,8 @@ MFA ?= false
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip setuptools wheel
-	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q --upgrade pip setuptools wheel 2>&1 | { grep -v "WARNING: Location" || true; }
+	$(PIP) install -q -e ".[test]" 2>&1 | { grep -v -e "WARNING: Location" -e "BuildBackendWarning" || true; }
 	touch $@
 
 venv: $(VENV)/.installed
@@ -40,7 +41,7 @@ lint: venv
 demo: venv system-deps messages
 	rm -f var/constel.sqlite3
 	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py migrate --noinput -v 0
-	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py load_demo
+	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py load_demo --port $(DEMO_PORT)
 	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 test: venv system-deps messages lint
