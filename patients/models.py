@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -99,6 +102,14 @@ class Patient(TenantOwned):
         _("objects to sharing between the programme's professionals"), default=False
     )
     objects_to_evaluation = models.BooleanField(_("objects to use for evaluation"), default=False)
+    pharmacist_contact_agreed = models.BooleanField(
+        _("agrees to the community pharmacist being contacted"), default=False
+    )
+    # Risk factors (§III.2): shown, they do not change the group.
+    weight_kg = models.DecimalField(_("weight (kg)"), max_digits=5, decimal_places=1, null=True,
+                                    blank=True)
+    height_cm = models.PositiveSmallIntegerField(_("height (cm)"), null=True, blank=True)
+    antidepressant_treatment = models.BooleanField(_("antidepressant treatment"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = clinical_history()
@@ -124,6 +135,34 @@ class Patient(TenantOwned):
         name = self.used_name or self.birth_name
         return f"{name.upper()} {self.first_names}"
 
+    @property
+    def bmi(self) -> Decimal | None:
+        if not self.weight_kg or not self.height_cm:
+            return None
+        metres = Decimal(self.height_cm) / 100
+        return (Decimal(self.weight_kg) / (metres * metres)).quantize(Decimal("0.1"))
+
+    def age_on(self, day: date) -> int:
+        return day.year - self.birth_date.year - (
+            (day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+
+    def risk_factors(self, today: date) -> list[str]:
+        """§III.2: obesity (BMI ≥ 30), age ≥ 75, antidepressant treatment."""
+        factors = []
+        bmi = self.bmi
+        if bmi is not None and bmi >= 30:
+            factors.append(_("Obesity (BMI %(bmi)s)") % {"bmi": bmi})
+        if self.age_on(today) >= 75:
+            factors.append(_("Age ≥ 75"))
+        if self.antidepressant_treatment:
+            factors.append(_("Antidepressant treatment"))
+        return factors
+
+    @property
+    def ins_qualified(self) -> bool:
+        """Only a qualified identity may show its INS as such (identity vigilance)."""
+        return bool(self.ins) and self.identity_status == self.IdentityStatus.QUALIFIED
+
 
 class CareAssignment(TenantOwned):
     """A professional assigned to a patient: what gives specialists, pharmacists and
@@ -143,3 +182,138 @@ class CareAssignment(TenantOwned):
                 fields=["tenant", "patient", "professional"], name="assignment_unique"
             )
         ]
+
+
+class Pathology(TenantOwned):
+    """The tenant's pathology catalogue (Constel'Action: Table 4, 17 pathologies, 7 groups)."""
+
+    code = models.SlugField(max_length=64)
+    label = models.CharField(_("pathology"), max_length=200)
+    group_code = models.SlugField(max_length=64)
+    group_label = models.CharField(_("group"), max_length=200)
+    # Pathologies the tenant declares to count together as one for MONO/POLY.
+    counts_as = models.SlugField(max_length=64, blank=True)
+    oral_therapy_only = models.BooleanField(default=False)
+    needs_another = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="pathology_unique_code")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Diagnosis(TenantOwned):
+    """A diagnosed pathology of a patient; ``ended_on`` keeps the group history right."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="diagnoses")
+    pathology = models.ForeignKey(Pathology, on_delete=models.PROTECT, related_name="+")
+    diagnosed_on = models.DateField(_("diagnosed on"))
+    oral_therapy = models.BooleanField(_("under oral therapy"), default=False)
+    ended_on = models.DateField(null=True, blank=True)
+
+    history = clinical_history()
+
+    class Meta:
+        ordering = ["diagnosed_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "patient", "pathology"], condition=models.Q(ended_on=None),
+                name="diagnosis_unique_current",
+            )
+        ]
+
+
+class GroupPeriod(TenantOwned):
+    """MONO/POLY history of a patient: the group from ``valid_from`` until the next row.
+    Billing asks for the group on a date (``group_on``)."""
+
+    class Group(models.TextChoices):
+        MONO = "MONO", "MONO"
+        POLY = "POLY", "POLY"
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="group_periods")
+    group = models.CharField(max_length=4, choices=Group.choices)
+    valid_from = models.DateField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    history = clinical_history()
+
+    class Meta:
+        ordering = ["valid_from", "recorded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "patient", "valid_from"],
+                                    name="group_period_unique_day")
+        ]
+
+
+class Convention(TenantOwned):
+    """A convention signed with a professional (Table 14: conventions signed)."""
+
+    professional = models.ForeignKey(Professional, on_delete=models.CASCADE,
+                                     related_name="conventions")
+    kind = models.CharField(_("kind"), max_length=120)
+    signed_on = models.DateField(_("signed on"))
+
+    history = clinical_history()
+
+    class Meta:
+        ordering = ["-signed_on"]
+
+
+class Consent(TenantOwned):
+    """One consent event (append-only); the patient's current state is mirrored on Patient."""
+
+    class Kind(models.TextChoices):
+        INFORMED = "informed", _("Informed consent to the programme")
+        GP_ONLINE_ACCESS = "gp_online_access", _("GP's online access to the data")
+        SHARING_OBJECTION = "sharing_objection", _("Objection to sharing between professionals")
+        EVALUATION_OBJECTION = "evaluation_objection", _("Objection to use for evaluation")
+        PHARMACIST_CONTACT = "pharmacist_contact", _("Contact with the community pharmacist")
+
+    class Method(models.TextChoices):
+        PORTAL = "portal", _("Signed on the portal")
+        PAPER = "paper", _("On paper, scanned")
+        ORAL = "oral", _("Told to the care team")
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    granted = models.BooleanField()
+    at = models.DateTimeField()
+    notice_version = models.CharField(_("information notice version"), max_length=32, blank=True)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["tenant", "patient", "kind", "at"])]
+
+
+class PortalInvitation(TenantOwned):
+    """A one-time, expiring link to create the patient's portal account."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    sent_count = models.PositiveSmallIntegerField(default=1)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def status(self, now) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "replaced"
+        return "expired" if now >= self.expires_at else "pending"
