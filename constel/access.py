@@ -45,6 +45,11 @@ class Cap(enum.StrEnum):
     CONFIG_USERS_SITES = "config.users_sites"
     EVALUATION_DASHBOARD = "evaluation.dashboard"
     EVALUATION_EXPORT = "evaluation.export"
+    ENROLLMENT_PROPOSE = "enrollment.propose"  # door (a): a programme physician proposes
+    ENROLLMENT_MANAGE = "enrollment.manage"  # agreement by phone, inclusion, exit
+    REFERRAL_INBOX = "referral.inbox"  # door (b): the programme's single front door
+    DIRECTORY = "directory.view"
+    DIRECTORY_EDIT = "directory.edit"
     GP_SPACE = "gp.space"
     PORTAL = "portal.use"
     API = "api.use"
@@ -52,14 +57,17 @@ class Cap(enum.StrEnum):
 
 _CLINICAL_TEAM = {
     Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_CLINICAL, Cap.PATIENT_MEDICATION,
-    Cap.PATIENT_CARE_ITEMS, Cap.PATIENT_EDIT, Cap.API,
+    Cap.PATIENT_CARE_ITEMS, Cap.PATIENT_EDIT, Cap.API, Cap.DIRECTORY,
 }
+_COORDINATION = {Cap.ENROLLMENT_MANAGE, Cap.REFERRAL_INBOX}
 
 MATRIX: dict[Role, frozenset[Cap]] = {
-    Role.NURSE_COORDINATOR: frozenset(_CLINICAL_TEAM),
-    Role.PHYSICIAN_COORDINATOR: frozenset(_CLINICAL_TEAM | {Cap.CONFIG_CLINICAL}),
-    Role.CARE_MANAGER: frozenset(_CLINICAL_TEAM),
-    Role.SPECIALIST: frozenset(_CLINICAL_TEAM - {Cap.PATIENT_EDIT}),
+    Role.NURSE_COORDINATOR: frozenset(_CLINICAL_TEAM | _COORDINATION),
+    Role.PHYSICIAN_COORDINATOR: frozenset(
+        _CLINICAL_TEAM | _COORDINATION | {Cap.CONFIG_CLINICAL, Cap.ENROLLMENT_PROPOSE}
+    ),
+    Role.CARE_MANAGER: frozenset(_CLINICAL_TEAM | _COORDINATION | {Cap.DIRECTORY_EDIT}),
+    Role.SPECIALIST: frozenset(_CLINICAL_TEAM - {Cap.PATIENT_EDIT} | {Cap.ENROLLMENT_PROPOSE}),
     Role.GP: frozenset({Cap.GP_SPACE, Cap.PATIENT_IDENTITY, Cap.PATIENT_CLINICAL, Cap.API}),
     Role.PHARMACIST: frozenset(
         {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_MEDICATION, Cap.API}
@@ -68,12 +76,13 @@ MATRIX: dict[Role, frozenset[Cap]] = {
         {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_CARE_ITEMS, Cap.API}
     ),
     Role.SECRETARY: frozenset(
-        {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_EDIT, Cap.API}
+        {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_EDIT, Cap.API, Cap.DIRECTORY,
+         Cap.DIRECTORY_EDIT} | _COORDINATION
     ),
     Role.FINANCE: frozenset({Cap.BILLING, Cap.BILLING_AGGREGATES, Cap.CONFIG_TARIFFS, Cap.API}),
     Role.PROGRAMME_MANAGER: frozenset(
         {Cap.BILLING_AGGREGATES, Cap.CONFIG_CLINICAL, Cap.CONFIG_USERS_SITES,
-         Cap.EVALUATION_DASHBOARD, Cap.EVALUATION_EXPORT}
+         Cap.EVALUATION_DASHBOARD, Cap.EVALUATION_EXPORT, Cap.DIRECTORY, Cap.DIRECTORY_EDIT}
     ),
     Role.PRIVACY_OFFICER: frozenset({Cap.ACCESS_LOG}),
     Role.EVALUATOR: frozenset({Cap.EVALUATION_EXPORT}),
@@ -137,7 +146,10 @@ def can_see_clinical(membership: Membership, patient: Patient) -> bool:
     cond = clinical_scope_filter(membership)
     if not cond:
         return True
-    return patients_in_scope(membership).filter(cond, pk=patient.pk).exists()
+    from constel.tenancy import tenant_context
+
+    with tenant_context(membership.tenant_id, user_id=membership.user_id):
+        return patients_in_scope(membership).filter(cond, pk=patient.pk).exists()
 
 
 def get_patient_or_404(

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from constel import views
 from constel.api import api_urlpatterns
+from portal import views as portal_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,6 +15,9 @@ urlpatterns = [
     path("audit/access-log/", views.access_log, name="access_log"),
     path("settings/", include("constel.settings_urls")),
     path("patients/", include("patients.urls")),
+    path("pathway/", include("pathways.urls")),
+    path("portal/invitation/<slug:tenant_slug>/<str:token>/", portal_views.invitation_accept,
+         name="invitation_accept"),
     path("portal/", include("portal.urls")),
     path("gp/", include("portal.gp_urls")),
     path("api/v1/", include(api_urlpatterns)),

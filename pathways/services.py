@@ -54,12 +54,17 @@ def _today() -> date:
 
 def inclusion_count(tenant: Tenant) -> int:
     """Cumulative inclusions: an exit does not free a place."""
-    return Enrollment.objects.for_tenant(tenant).filter(included_on__isnull=False).count()
+    with tenant_context(tenant):
+        return Enrollment.objects.filter(included_on__isnull=False).count()
 
 
 def inclusion_blockers(enrollment: Enrollment, *, on: date | None = None) -> list[str]:
     """Why the 0 → 1 transition cannot happen now (empty: it can)."""
-    on = on or _today()
+    with tenant_context(enrollment.tenant_id):
+        return _inclusion_blockers(enrollment, on=on or _today())
+
+
+def _inclusion_blockers(enrollment: Enrollment, *, on: date) -> list[str]:
     tenant = Tenant.objects.get(pk=enrollment.tenant_id)
     blockers = []
     if enrollment.phase != Phase.ENTRY:
@@ -297,7 +302,8 @@ def referral_submit(*, tenant: Tenant, gp: Professional, actor: User, identity: 
 @transaction.atomic
 def referral_accept(*, enrollment: Enrollment, actor: User) -> Enrollment:
     with tenant_context(enrollment.tenant_id):
-        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        enrollment = Enrollment.objects.select_for_update().select_related("patient").get(
+            pk=enrollment.pk)
         if enrollment.door != Enrollment.Door.GP_REFERRAL or enrollment.referral_status not in (
                 Enrollment.ReferralStatus.RECEIVED, Enrollment.ReferralStatus.IN_REVIEW):
             raise ValidationError({"referral_status": _("Only a pending referral can be "
@@ -315,7 +321,8 @@ def referral_accept(*, enrollment: Enrollment, actor: User) -> Enrollment:
 @transaction.atomic
 def referral_reassess(*, enrollment: Enrollment, actor: User, questionnaire: dict) -> Any:
     with tenant_context(enrollment.tenant_id):
-        enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        enrollment = Enrollment.objects.select_for_update().select_related("patient").get(
+            pk=enrollment.pk)
         if enrollment.referral_status == Enrollment.ReferralStatus.RECEIVED:
             enrollment.referral_status = Enrollment.ReferralStatus.IN_REVIEW
             enrollment.save()
@@ -328,7 +335,8 @@ def referral_decline(*, enrollment: Enrollment, actor: User, reason: str) -> Enr
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason: the GP will receive it.")})
     with tenant_context(enrollment.tenant_id):
-        locked = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+        locked = (Enrollment.objects.select_for_update(of=("self",))
+                  .select_related("patient", "referrer").get(pk=enrollment.pk))
         if locked.referral_status in (Enrollment.ReferralStatus.ACCEPTED,
                                       Enrollment.ReferralStatus.DECLINED):
             raise ValidationError({"referral_status": _("This referral was already answered.")})

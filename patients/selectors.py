@@ -2,31 +2,60 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+import contextlib
+from datetime import date
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from constel.access import patients_in_scope
 from constel.models import Membership
-from patients.models import Patient
+from patients.models import GroupPeriod, Patient
 
 
-def patient_list(*, membership: Membership, query: str = "") -> QuerySet[Patient]:
-    """Patients visible to ``membership``, searched by name, INS or birth date (dd/mm/yyyy)."""
-    qs = patients_in_scope(membership).select_related("gp", "site")
+def _current_enrollment():
+    from pathways.models import Enrollment
+
+    return Enrollment.objects.filter(patient=OuterRef("pk")).order_by("-created_at")
+
+
+def patient_list(*, membership: Membership, query: str = "", phase: str = "", group: str = "",
+                 site: str = "", gp: str = "") -> QuerySet[Patient]:
+    """Patients visible to ``membership``, searched by name, INS or birth date (dd/mm/yyyy),
+    filtered by phase, group, site and GP; annotated with phase and group (constant queries)."""
+    qs = patients_in_scope(membership).select_related("gp", "site").annotate(
+        phase=Subquery(_current_enrollment().values("phase")[:1]),
+        enrollment_id=Subquery(_current_enrollment().values("pk")[:1]),
+        group=Subquery(GroupPeriod.objects.filter(patient=OuterRef("pk"))
+                       .order_by("-valid_from", "-recorded_at").values("group")[:1]),
+    )
     query = query.strip()
     if query:
         cond = Q(birth_name__icontains=query) | Q(used_name__icontains=query) | Q(
-            first_names__icontains=query
-        )
-        compact = query.replace(" ", "")
-        if compact.isdigit() or compact[:7].upper().replace("A", "").replace("B", "").isdigit():
-            cond |= Q(ins__startswith=compact.upper())
+            first_names__icontains=query)
+        compact = query.replace(" ", "").upper()
+        if len(compact) >= 5 and compact.replace("A", "").replace("B", "").isdigit():
+            cond |= Q(ins__startswith=compact)
         parts = query.split("/")
         if len(parts) == 3 and all(p.isdigit() for p in parts):
-            try:
-                from datetime import date
-
+            with contextlib.suppress(ValueError):
                 cond |= Q(birth_date=date(int(parts[2]), int(parts[1]), int(parts[0])))
-            except ValueError:
-                pass
         qs = qs.filter(cond)
+    if phase:
+        qs = qs.filter(phase=phase)
+    if group in ("MONO", "POLY"):
+        qs = qs.filter(group=group)
+    if site:
+        qs = qs.filter(site_id=site) if _is_uuid(site) else qs.none()
+    if gp:
+        qs = qs.filter(gp_id=gp) if _is_uuid(gp) else qs.none()
     return qs.order_by("birth_name", "first_names", "pk")
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True

@@ -202,9 +202,9 @@ def _group_refresh(patient: Patient, effective_on: date) -> None:
 
 def group_on(patient: Patient, day: date) -> str | None:
     """MONO/POLY on ``day`` — what billing asks when a forfait falls due."""
-    row = (GroupPeriod.objects.for_tenant(patient.tenant_id)
-           .filter(patient=patient, valid_from__lte=day)
-           .order_by("-valid_from", "-recorded_at").first())
+    with tenant_context(patient.tenant_id):
+        row = (GroupPeriod.objects.filter(patient=patient, valid_from__lte=day)
+               .order_by("-valid_from", "-recorded_at").first())
     return row.group if row else None
 
 
@@ -274,9 +274,9 @@ def consent_record(*, patient: Patient, kind: str, granted: bool, method: str,
 def consent_state(patient: Patient) -> dict[str, Consent]:
     """The latest event of each kind."""
     latest: dict[str, Consent] = {}
-    for consent in Consent.objects.for_tenant(patient.tenant_id).filter(patient=patient) \
-            .order_by("kind", "-at"):
-        latest.setdefault(consent.kind, consent)
+    with tenant_context(patient.tenant_id):
+        for consent in Consent.objects.filter(patient=patient).order_by("kind", "-at"):
+            latest.setdefault(consent.kind, consent)
     return latest
 
 

@@ -1,26 +1,231 @@
+"""Back-office pages of patients and the professionals directory."""
+
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from constel.access import Cap, can_see_clinical, get_patient_or_404, membership_required
+from constel.access import (
+    Cap,
+    can_see_clinical,
+    get_patient_or_404,
+    has_cap,
+    membership_required,
+)
+from constel.models import Site
+from constel.tenancy import get_object_for_tenant_or_404
+from pathways.models import Phase
+from patients import services
+from patients.forms import (
+    ConsentForm,
+    ConventionForm,
+    DiagnosisForm,
+    PatientForm,
+    ProfessionalForm,
+    apply_errors,
+)
+from patients.models import Diagnosis, Professional
 from patients.selectors import patient_list as select_patients
 
 
 @membership_required(cap=Cap.PATIENT_LIST)
 def patient_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")
-    page = Paginator(select_patients(membership=request.membership, query=query), 25).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "patients/list.html", {"page": page, "q": query})
+    g = request.GET
+    qs = select_patients(membership=request.membership, query=g.get("q", ""),
+                         phase=g.get("phase", ""), group=g.get("group", ""),
+                         site=g.get("site", ""), gp=g.get("gp", ""))
+    page = Paginator(qs, 25).get_page(g.get("page"))
+    return render(request, "patients/list.html", {
+        "page": page, "q": g.get("q", ""), "phases": Phase.choices,
+        "sites": Site.objects.for_tenant(request.tenant),
+        "gps": Professional.objects.for_tenant(request.tenant).filter(kind=Professional.Kind.GP),
+    })
+
+
+@membership_required(cap=Cap.PATIENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def patient_create(request: HttpRequest) -> HttpResponse:
+    form = PatientForm(request.POST or None, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        try:
+            patient = services.patient_create(tenant=request.tenant, **data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Patient record created."))
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(request, "patients/form.html", {"form": form, "title": _("New patient")},
+                  status=400 if form.errors else 200)
+
+
+@membership_required(cap=Cap.PATIENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def patient_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_patient_or_404(request, patient_id, Cap.PATIENT_EDIT)
+    form = PatientForm(request.POST or None, instance=patient, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(request, "patients/form.html",
+                  {"form": form, "title": patient.display_name, "patient": patient},
+                  status=400 if form.errors else 200)
 
 
 @membership_required(cap=Cap.PATIENT_IDENTITY)
 def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
+    from pathways.services import inclusion_blockers
+
     patient = get_patient_or_404(request, patient_id, Cap.PATIENT_IDENTITY)
-    return render(
-        request, "patients/detail.html",
-        {"patient": patient, "show_clinical": can_see_clinical(request.membership, patient)},
-    )
+    show_clinical = can_see_clinical(request.membership, patient)
+    enrollments = list(patient.enrollments.select_related("referrer", "gp_agreement")
+                       .prefetch_related("transitions"))
+    current = next((e for e in enrollments if e.phase not in (Phase.EXITED, Phase.DECLINED)),
+                   None)
+    context = {
+        "patient": patient, "show_clinical": show_clinical,
+        "enrollments": enrollments, "current": current,
+        "blockers": inclusion_blockers(current) if current and current.phase == Phase.ENTRY
+        else [],
+        "group": services.group_on(patient, timezone.localdate()),
+        "group_history": patient.group_periods.all(),
+        "diagnoses": patient.diagnoses.select_related("pathology").filter(ended_on=None)
+        if show_clinical else [],
+        "risk_factors": patient.risk_factors(timezone.localdate()) if show_clinical else [],
+        "consents": services.consent_state(patient),
+        "invitation": patient.invitations.first(),
+        "now": timezone.now(),
+        "diagnosis_form": DiagnosisForm(tenant=request.tenant),
+        "can_edit": has_cap(request.membership, Cap.PATIENT_EDIT),
+        "can_propose": has_cap(request.membership, Cap.ENROLLMENT_PROPOSE),
+        "can_manage": has_cap(request.membership, Cap.ENROLLMENT_MANAGE),
+    }
+    return render(request, "patients/detail.html", context)
+
+
+@membership_required(cap=Cap.PATIENT_EDIT)
+@require_POST
+def diagnosis_add(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_patient_or_404(request, patient_id, Cap.PATIENT_CLINICAL)
+    form = DiagnosisForm(request.POST, tenant=request.tenant)
+    if form.is_valid():
+        try:
+            services.diagnosis_add(patient=patient, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+    if form.errors:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        messages.success(request, _("Pathology recorded."))
+    return redirect("patients:detail", patient_id=patient.pk)
+
+
+@membership_required(cap=Cap.PATIENT_EDIT)
+@require_POST
+def diagnosis_end(request: HttpRequest, patient_id: str, diagnosis_id: str) -> HttpResponse:
+    patient = get_patient_or_404(request, patient_id, Cap.PATIENT_CLINICAL)
+    diagnosis = get_object_for_tenant_or_404(
+        Diagnosis.objects.filter(patient=patient), request.tenant, pk=diagnosis_id)
+    try:
+        services.diagnosis_end(diagnosis=diagnosis, ended_on=timezone.localdate())
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("patients:detail", patient_id=patient.pk)
+
+
+@membership_required(cap=Cap.PATIENT_EDIT)
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_patient_or_404(request, patient_id, Cap.PATIENT_EDIT)
+    form = ConsentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        evidence = d["evidence"].read() if d.get("evidence") else None
+        try:
+            services.consent_record(patient=patient, kind=d["kind"], granted=d["granted"],
+                                    method=d["method"], notice_version=d["notice_version"],
+                                    evidence=evidence, actor=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Consent recorded."))
+            return redirect("patients:detail", patient_id=patient.pk)
+    return render(request, "patients/consent.html", {"form": form, "patient": patient},
+                  status=400 if form.errors else 200)
+
+
+@membership_required(cap=Cap.PATIENT_EDIT)
+@require_POST
+def invite(request: HttpRequest, patient_id: str) -> HttpResponse:
+    patient = get_patient_or_404(request, patient_id, Cap.PATIENT_EDIT)
+    try:
+        services.invitation_send(patient=patient, email=request.POST.get("email") or None)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Invitation sent."))
+    return redirect("patients:detail", patient_id=patient.pk)
+
+
+# --- Professionals directory ---------------------------------------------------------------
+
+@membership_required(cap=Cap.DIRECTORY)
+def professional_list(request: HttpRequest) -> HttpResponse:
+    qs = Professional.objects.for_tenant(request.tenant).prefetch_related("conventions")
+    kind = request.GET.get("kind", "")
+    if kind in Professional.Kind.values:
+        qs = qs.filter(kind=kind)
+    page = Paginator(qs.order_by("last_name", "first_name", "pk"), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "patients/professionals.html",
+                  {"page": page, "kinds": Professional.Kind.choices,
+                   "can_edit": has_cap(request.membership, Cap.DIRECTORY_EDIT)})
+
+
+@membership_required(cap=Cap.DIRECTORY_EDIT)
+@require_http_methods(["GET", "POST"])
+def professional_create(request: HttpRequest) -> HttpResponse:
+    form = ProfessionalForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pro = services.professional_create(tenant=request.tenant, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            return redirect("patients:professional", professional_id=pro.pk)
+    return render(request, "patients/professional_form.html", {"form": form},
+                  status=400 if form.errors else 200)
+
+
+@membership_required(cap=Cap.DIRECTORY)
+@require_http_methods(["GET", "POST"])
+def professional_detail(request: HttpRequest, professional_id: str) -> HttpResponse:
+    pro = get_object_for_tenant_or_404(Professional, request.tenant, pk=professional_id)
+    form = ConventionForm(request.POST or None)
+    if request.method == "POST":
+        if not has_cap(request.membership, Cap.DIRECTORY_EDIT):
+            raise Http404
+        if form.is_valid():
+            try:
+                services.convention_record(professional=pro, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_errors(form, exc)
+            else:
+                return redirect("patients:professional", professional_id=pro.pk)
+    return render(request, "patients/professional.html",
+                  {"pro": pro, "form": form, "conventions": pro.conventions.all(),
+                   "can_edit": has_cap(request.membership, Cap.DIRECTORY_EDIT)},
+                  status=400 if form.errors else 200)

@@ -5,4 +5,6 @@ from portal import gp_views
 app_name = "gp"
 urlpatterns = [
     path("", gp_views.home, name="home"),
+    path("refer/", gp_views.refer, name="refer"),
+    path("agreement/<slug:tenant_slug>/<str:token>/", gp_views.agreement, name="agreement"),
 ]

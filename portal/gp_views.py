@@ -1,14 +1,96 @@
-"""The GP space (interface only)."""
+"""The GP space (interface only): my patients, refer a patient, answer an agreement."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from constel.access import Cap, membership_required, patients_in_scope
+from constel.models import Tenant
+from pathways import services as pathway_services
+from pathways.models import Enrollment
+from patients.forms import EligibilityForm, apply_errors
+from patients.models import GroupPeriod, Professional
+from portal.forms import AgreementForm, ReferralIdentityForm
+
+
+def _gp_professional(request: HttpRequest) -> Professional:
+    pro = Professional.objects.for_tenant(request.tenant).filter(user=request.user).first()
+    if pro is None:
+        raise Http404
+    return pro
 
 
 @membership_required(cap=Cap.GP_SPACE)
 def home(request: HttpRequest) -> HttpResponse:
-    patients = patients_in_scope(request.membership).order_by("birth_name", "first_names")
-    return render(request, "portal/gp_home.html", {"patients": patients})
+    enrollments = Enrollment.objects.filter(patient=OuterRef("pk")).order_by("-created_at")
+    patients = (
+        patients_in_scope(request.membership)
+        .annotate(
+            phase=Subquery(enrollments.values("phase")[:1]),
+            referral_status=Subquery(enrollments.values("referral_status")[:1]),
+            group=Subquery(GroupPeriod.objects.filter(patient=OuterRef("pk"))
+                           .order_by("-valid_from", "-recorded_at").values("group")[:1]),
+        )
+        .order_by("birth_name", "first_names")
+    )
+    from pathways.models import GpAgreement, Phase
+
+    pending = (GpAgreement.objects.for_tenant(request.tenant)
+               .filter(gp__user=request.user, status__in=[GpAgreement.Status.REQUESTED,
+                                                          GpAgreement.Status.PHONE])
+               .select_related("enrollment__patient"))
+    return render(request, "portal/gp_home.html",
+                  {"patients": patients, "pending": pending, "phases": dict(Phase.choices)})
+
+
+@membership_required(cap=Cap.GP_SPACE)
+@require_http_methods(["GET", "POST"])
+def refer(request: HttpRequest) -> HttpResponse:
+    gp = _gp_professional(request)
+    identity = ReferralIdentityForm(request.POST or None, prefix="id")
+    questionnaire = EligibilityForm(request.POST or None, tenant=request.tenant, prefix="q")
+    if request.method == "POST" and identity.is_valid() and questionnaire.is_valid():
+        try:
+            pathway_services.referral_submit(
+                tenant=request.tenant, gp=gp, actor=request.user,
+                identity=identity.identity(), questionnaire=questionnaire.questionnaire())
+        except ValidationError as exc:
+            apply_errors(identity, exc)
+        else:
+            messages.success(request, _("Your referral was sent to the programme's secretariat."))
+            return redirect("gp:home")
+    status = 400 if (identity.errors or questionnaire.errors) else 200
+    return render(request, "portal/gp_refer.html",
+                  {"identity": identity, "questionnaire": questionnaire}, status=status)
+
+
+@membership_required(cap=Cap.GP_SPACE)
+@require_http_methods(["GET", "POST"])
+def agreement(request: HttpRequest, tenant_slug: str, token: str) -> HttpResponse:
+    tenant = get_object_or_404(Tenant, slug=tenant_slug)
+    if request.tenant != tenant:
+        raise Http404
+    found = pathway_services.agreement_for_token(tenant=tenant, token=token)
+    if found is None or found.gp.user_id != request.user.pk:
+        return render(request, "portal/gp_agreement_invalid.html", status=404)
+    form = AgreementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pathway_services.gp_agreement_answer(
+                tenant=tenant, token=token, gp_user=request.user,
+                agree=form.cleaned_data["answer"] == "agree",
+                comment=form.cleaned_data["comment"])
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("Thank you: your answer is recorded."))
+            return redirect("gp:home")
+    return render(request, "portal/gp_agreement.html",
+                  {"agreement": found, "patient": found.enrollment.patient, "form": form},
+                  status=400 if form.errors else 200)

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+import hashlib
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from constel.access import Cap, membership_required, patients_in_scope
+from constel.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
+from constel.models import Membership, Tenant
+from constel.roles import Role
+from constel.tenancy import tenant_context
+from patients import services as patient_services
+from patients.forms import apply_errors
+from patients.models import Consent
+from portal.forms import PortalConsentForm, SetPasswordForm
+
+NOTICE_VERSION = "2025-07"
 
 
 def portal_patient(request: HttpRequest):
@@ -18,4 +37,56 @@ def portal_patient(request: HttpRequest):
 
 @membership_required(cap=Cap.PORTAL)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {"patient": portal_patient(request)})
+    patient = portal_patient(request)
+    return render(request, "portal/home.html", {
+        "patient": patient,
+        "needs_consent": not patient_services.has_informed_consent(patient),
+    })
+
+
+@membership_required(cap=Cap.PORTAL)
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest) -> HttpResponse:
+    patient = portal_patient(request)
+    notice = render_to_string("portal/notice.html", {"tenant": request.tenant})
+    form = PortalConsentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        evidence = f"{notice}\n{patient.pk}\n{timezone.now().isoformat()}".encode()
+        patient_services.consent_record(
+            patient=patient, kind=Consent.Kind.INFORMED, granted=True,
+            method=Consent.Method.PORTAL, notice_version=NOTICE_VERSION, evidence=evidence,
+            ip_address=request.META.get("REMOTE_ADDR"), actor=request.user)
+        messages.success(request, _("Thank you. Your consent is recorded."))
+        return redirect("portal:home")
+    return render(request, "portal/consent.html",
+                  {"form": form, "notice": notice, "version": NOTICE_VERSION,
+                   "notice_sha": hashlib.sha256(notice.encode()).hexdigest()[:12]},
+                  status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, tenant_slug: str, token: str) -> HttpResponse:
+    """Anonymous: the one-time link of the invitation e-mail."""
+    tenant = get_object_or_404(Tenant, slug=tenant_slug)
+    invitation = patient_services.invitation_for_token(tenant=tenant, token=token)
+    state = invitation.status(timezone.now()) if invitation else "invalid"
+    if state != "pending":
+        return render(request, "portal/invitation_invalid.html",
+                      {"state": state, "tenant": tenant}, status=410 if invitation else 404)
+    form = SetPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = patient_services.invitation_accept(
+                tenant=tenant, token=token, password=form.cleaned_data["password1"])
+        except ValidationError as exc:
+            exc = ValidationError({"password1": exc.message_dict.get("password", exc.messages)})
+            apply_errors(form, exc)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            with tenant_context(tenant, user_id=user.pk):
+                membership = Membership.objects.get(user=user, role=Role.PATIENT)
+            request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = str(membership.pk)
+            return redirect("portal:consent")
+    return render(request, "portal/invitation.html",
+                  {"form": form, "invitation": invitation, "tenant": tenant},
+                  status=400 if form.errors else 200)

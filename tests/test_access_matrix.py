@@ -83,6 +83,17 @@ def _patient(w: World) -> dict:
     return {"patient_id": w.patient.pk}
 
 
+def _referral(w: World) -> dict:
+    return {"enrollment_id": w.referral.pk}
+
+
+NO_SUCH = "00000000-0000-0000-0000-000000000000"
+EDITORS = CLINICAL_TEAM | {R.SECRETARY}
+INBOX = CLINICAL_TEAM | {R.SECRETARY}
+DIRECTORY = CLINICAL_TEAM | {R.SPECIALIST, R.SECRETARY, R.PROGRAMME_MANAGER}
+DIRECTORY_EDIT = {R.CARE_MANAGER, R.SECRETARY, R.PROGRAMME_MANAGER}
+
+
 ACCESS: dict[str, Entry] = {
     "home": Entry(ok={**roles(200, STAFF_ALL - {R.GP, R.PRIVACY_OFFICER}),
                       R.GP: 302, R.PRIVACY_OFFICER: 302, R.PATIENT: 302}),
@@ -100,6 +111,36 @@ ACCESS: dict[str, Entry] = {
     "patients:detail": Entry(ok=roles(200, CLINICAL_TEAM, R.SPECIALIST, R.PHARMACIST,
                                       R.ALLIED_PROFESSIONAL, R.SECRETARY, R.GP),
                              kwargs=_patient, scoped=True),
+    "patients:create": Entry(ok=roles(200, EDITORS)),
+    "patients:edit": Entry(ok=roles(200, EDITORS), kwargs=_patient, scoped=True),
+    "patients:diagnosis_add": Entry(ok=roles(302, CLINICAL_TEAM), method="post",
+                                    kwargs=_patient, scoped=True),
+    "patients:diagnosis_end": Entry(ok=roles(404, CLINICAL_TEAM), method="post", scoped=True,
+                                    kwargs=lambda w: {"patient_id": w.patient.pk,
+                                                      "diagnosis_id": NO_SUCH}),
+    "patients:consent": Entry(ok=roles(200, EDITORS), kwargs=_patient, scoped=True),
+    "patients:invite": Entry(ok=roles(302, EDITORS), method="post", kwargs=_patient,
+                             scoped=True),
+    "patients:professionals": Entry(ok=roles(200, DIRECTORY), leak_check=True),
+    "patients:professional_create": Entry(ok=roles(200, DIRECTORY_EDIT)),
+    "patients:professional": Entry(ok=roles(200, DIRECTORY), scoped=True,
+                                   kwargs=lambda w: {"professional_id": w.professionals[R.GP].pk}),
+    "pathways:propose": Entry(ok=roles(200, R.PHYSICIAN_COORDINATOR, R.SPECIALIST),
+                              kwargs=_patient, scoped=True),
+    "pathways:referrals": Entry(ok=roles(200, INBOX), leak_check=True),
+    "pathways:referral": Entry(ok=roles(200, INBOX), kwargs=_referral, scoped=True),
+    "pathways:agreement_phone": Entry(ok=roles(302, INBOX), method="post", kwargs=_referral,
+                                      scoped=True),
+    "pathways:include": Entry(ok=roles(302, INBOX), method="post", kwargs=_referral,
+                              scoped=True),
+    "pathways:exit": Entry(ok=roles(302, INBOX), method="post", kwargs=_referral, scoped=True),
+    "gp:refer": Entry(ok={R.GP: 200}),
+    "gp:agreement": Entry(ok={R.GP: 404}, scoped=True,
+                          kwargs=lambda w: {"tenant_slug": w.tenant.slug, "token": "not-a-token"}),
+    "invitation_accept": Entry(ok=roles(404, EVERYONE), anonymous=404, denied=404,
+                               kwargs=lambda w: {"tenant_slug": w.tenant.slug,
+                                                 "token": "not-a-token"}),
+    "portal:consent": Entry(ok={R.PATIENT: 200}),
     "portal:home": Entry(ok={R.PATIENT: 200}),
     "gp:home": Entry(ok={R.GP: 200}, leak_check=True),
     "api_schema": Entry(ok=roles(200, EVERYONE), anonymous=401),

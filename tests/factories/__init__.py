@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from constel import services
 from constel.models import Membership, Site, Tenant, User
 from constel.roles import Role
+from pathways.models import Enrollment
+from pathways.services import referral_submit
 from patients.models import Patient, Professional
 from patients.services import care_assign, patient_create, professional_create
 
@@ -21,7 +23,8 @@ def tenant_factory(slug: str | None = None, name: str | None = None) -> Tenant:
     slug = slug or f"prog-{n}"
     return services.tenant_create(
         slug=slug, name=name or f"Programme {slug}", operator="Opérateur test",
-        inclusion_window_end=date(2026, 3, 2), cumulative_inclusion_cap=1130,
+        # An open window (the real Constel'Action window closed on 2026-03-02).
+        inclusion_window_end=date.today() + timedelta(days=365), cumulative_inclusion_cap=1130,
         claim_period_anchor=date(2022, 10, 1),
     )
 
@@ -46,6 +49,7 @@ class World:
     other_gp_patient: Patient | None = None
     unrelated_gp: Membership | None = None
     unrelated_specialist: Membership | None = None
+    referral: Enrollment | None = None  # a GP referral (door b) awaiting the secretary
 
     def user(self, role: str) -> User:
         return self.members[role].user
@@ -67,7 +71,8 @@ def _member(
     pro = None
     if role in _PRO_KIND:
         pro = professional_create(tenant=tenant, kind=_PRO_KIND[role], first_name=user.first_name,
-                                  last_name=user.last_name, user=user)
+                                  last_name=user.last_name, user=user,
+                                  secure_email=f"{label}@test.mssante.fr")
     return m, pro
 
 
@@ -99,5 +104,12 @@ def world_factory(tenant: Tenant | None = None, *, patient_name: str = "DUPONT")
     world.other_gp_patient = patient_create(
         tenant=tenant, birth_name=f"{patient_name}-AUTRE", first_names="Paul", sex="M",
         birth_date=date(1948, 1, 3), site=site, gp=other_gp_pro,
+    )
+    world.referral = referral_submit(
+        tenant=tenant, gp=world.professionals[Role.GP], actor=world.user(Role.GP),
+        identity={"birth_name": f"{patient_name}-ADRESSE", "first_names": "Lucie", "sex": "F",
+                  "birth_date": date(1952, 6, 6)},
+        questionnaire={"pathologies": {"copd": False, "nash": False},
+                       "medico_social": ["poor_access"]},
     )
     return world
