@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import include, path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -21,7 +22,8 @@ class HasCap(permissions.BasePermission):
     def has_permission(self, request: Any, view: Any) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False  # DRF answers 401
-        cap: Cap = getattr(view, "required_cap", Cap.API)
+        cap: Cap = getattr(view, "action_caps", {}).get(
+            getattr(view, "action", None), getattr(view, "required_cap", Cap.API))
         membership = getattr(request._request, "membership", None)
         if membership is None:
             raise exceptions.PermissionDenied("Choose an active programme first.")
@@ -30,7 +32,11 @@ class HasCap(permissions.BasePermission):
 
 def exception_handler(exc: Exception, context: dict) -> Any:
     """DRF's handler, with Django's 404/403 turned into JSON like the rest."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, DjangoValidationError):
+        # A service's field errors become a 400 naming each field.
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
@@ -42,9 +48,12 @@ router.include_root_view = False
 
 
 def _register() -> None:
-    from patients.api import PatientViewSet
+    from pathways.api import EnrollmentViewSet
+    from patients.api import PatientViewSet, ProfessionalViewSet
 
     router.register("patients", PatientViewSet, basename="patient")
+    router.register("enrollments", EnrollmentViewSet, basename="enrollment")
+    router.register("professionals", ProfessionalViewSet, basename="professional")
 
 
 _register()

@@ -6,11 +6,14 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from constel import services
 from constel.models import Membership, Site, Tenant, User
 from constel.roles import Role
 from pathways.models import Enrollment
 from pathways.services import referral_submit
+from patients.catalogue import pathologies_load, table4
 from patients.models import Patient, Professional
 from patients.services import care_assign, patient_create, professional_create
 
@@ -24,7 +27,8 @@ def tenant_factory(slug: str | None = None, name: str | None = None) -> Tenant:
     return services.tenant_create(
         slug=slug, name=name or f"Programme {slug}", operator="Opérateur test",
         # An open window (the real Constel'Action window closed on 2026-03-02).
-        inclusion_window_end=date.today() + timedelta(days=365), cumulative_inclusion_cap=1130,
+        inclusion_window_end=timezone.localdate() + timedelta(days=365),
+        cumulative_inclusion_cap=1130,
         claim_period_anchor=date(2022, 10, 1),
     )
 
@@ -79,6 +83,7 @@ def _member(
 def world_factory(tenant: Tenant | None = None, *, patient_name: str = "DUPONT") -> World:
     tenant = tenant or tenant_factory()
     site = services.site_create(tenant=tenant, name=f"Clinique {tenant.slug}", city="Toulouse")
+    pathologies_load(tenant=tenant, groups=table4())
     world = World(tenant=tenant, site=site)
     for role in Role:
         if role == Role.PATIENT:
