@@ -187,17 +187,29 @@ def group_from_diagnoses(patient: Patient, on: date) -> str | None:
     return group_of(codes, counts_as)
 
 
-def _group_refresh(patient: Patient, effective_on: date) -> None:
-    """Recompute the group from ``effective_on`` and record a change with its date."""
-    group = group_from_diagnoses(patient, effective_on)
-    previous = (GroupPeriod.objects.filter(patient=patient, valid_from__lte=effective_on)
-                .order_by("-valid_from", "-recorded_at").first())
-    if group is None or (previous is not None and previous.group == group):
+def _group_rebuild(patient: Patient) -> None:
+    """Rebuild the MONO/POLY history from the diagnoses' dates.
+
+    Each period starts on a diagnosis (or end) date; consecutive equal groups merge. A
+    back-dated diagnosis therefore changes the past: billing compares its recomputation with
+    what was claimed and issues adjustment lines (it never edits an issued statement).
+    """
+    diagnoses = list(Diagnosis.objects.filter(patient=patient).select_related("pathology"))
+    days = sorted({d.diagnosed_on for d in diagnoses} | {d.ended_on for d in diagnoses
+                                                          if d.ended_on})
+    wanted: list[tuple[date, str | None]] = []
+    for day in days:
+        group = group_from_diagnoses(patient, day)
+        if not wanted or wanted[-1][1] != group:
+            wanted.append((day, group))
+    existing = {(p.valid_from, p.group) for p in GroupPeriod.objects.filter(patient=patient)}
+    target = {(day, group) for day, group in wanted if group is not None}
+    if existing == target:
         return
-    GroupPeriod.objects.update_or_create(
-        tenant_id=patient.tenant_id, patient=patient, valid_from=effective_on,
-        defaults={"group": group},
-    )
+    GroupPeriod.objects.filter(patient=patient).delete()
+    for day, group in sorted(target):
+        GroupPeriod.objects.create(tenant_id=patient.tenant_id, patient=patient, group=group,
+                                   valid_from=day)
 
 
 def group_on(patient: Patient, day: date) -> str | None:
@@ -222,9 +234,7 @@ def diagnosis_add(*, patient: Patient, pathology, diagnosed_on: date,
             tenant_id=patient.tenant_id, patient=patient, pathology=pathology,
             diagnosed_on=diagnosed_on, oral_therapy=oral_therapy,
         )
-        # The group changes on the day the diagnosis is recorded in the programme, never
-        # retroactively (a back-dated diagnosis must not reclassify past forfaits silently).
-        _group_refresh(patient, max(diagnosed_on, today()))
+        _group_rebuild(patient)
         return diagnosis
 
 
@@ -235,7 +245,7 @@ def diagnosis_end(*, diagnosis: Diagnosis, ended_on: date) -> Diagnosis:
     with tenant_context(diagnosis.tenant_id):
         diagnosis.ended_on = ended_on
         diagnosis.save(update_fields=["ended_on"])
-        _group_refresh(diagnosis.patient, ended_on)
+        _group_rebuild(diagnosis.patient)
         return diagnosis
 
 

@@ -93,3 +93,12 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_messages():
+    """Service messages are asserted in English (pages get French through the middleware)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -76,9 +76,20 @@ def test_group_history_keeps_dates(world, catalogue):
     diagnosis_add(patient=patient, pathology=catalogue["copd"], diagnosed_on=date(2020, 1, 1))
     today = timezone.localdate()
     assert group_on(patient, today) == "MONO"
-    diagnosis_add(patient=patient, pathology=catalogue["nash"], diagnosed_on=date(2021, 1, 1))
+    diagnosis_add(patient=patient, pathology=catalogue["nash"], diagnosed_on=date(2021, 6, 1))
     assert group_on(patient, today) == "POLY"
-    assert group_on(patient, today - timedelta(days=400)) is None  # before the programme knew
+    assert group_on(patient, date(2021, 5, 31)) == "MONO"
+    assert group_on(patient, date(2021, 6, 1)) == "POLY"
+    assert group_on(patient, date(2019, 12, 31)) is None
+    # Ending a pathology brings MONO back from that day; the past stays POLY.
+    from patients.models import Diagnosis
+    from patients.services import diagnosis_end
+
+    with tenant_context(world.tenant):
+        nash = Diagnosis.objects.get(patient=patient, pathology=catalogue["nash"])
+    diagnosis_end(diagnosis=nash, ended_on=date(2024, 1, 1))
+    assert group_on(patient, date(2023, 12, 31)) == "POLY"
+    assert group_on(patient, date(2024, 1, 1)) == "MONO"
 
 
 def test_door_a_physician_proposes_gp_confirms_then_inclusion(world, catalogue):

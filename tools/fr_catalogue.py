@@ -4,6 +4,7 @@
     python tools/fr_catalogue.py
 
 The TSV is the reviewed source of the French wording; untranslated entries are listed.
+Plural entries give both forms separated by " || ".
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ def main() -> int:
     po = polib.pofile(str(PO))
     missing = []
     for entry in po:
-        if entry.msgid in table:
+        if entry.msgid in table and entry.msgid_plural:
+            one, _sep, many = table[entry.msgid].partition(" || ")
+            entry.msgstr_plural = {0: one, 1: many or one}
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+        elif entry.msgid in table:
             entry.msgstr = table[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
