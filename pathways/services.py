@@ -170,6 +170,25 @@ def answers_from(patient: Patient, questionnaire: dict[str, Any], *,
     )
 
 
+def _record_declared_pathologies(patient: Patient, questionnaire: dict) -> None:
+    """Pathologies ticked in the questionnaire become diagnoses of the record (dated today
+    when the date is unknown; the nurse corrects it after the call)."""
+    from patients.models import Diagnosis, Pathology
+    from patients.services import diagnosis_add
+
+    declared = questionnaire.get("pathologies", {})
+    if not declared:
+        return
+    current = set(Diagnosis.objects.for_tenant(patient.tenant_id)
+                  .filter(patient=patient, ended_on=None).values_list("pathology__code",
+                                                                       flat=True))
+    for pathology in Pathology.objects.for_tenant(patient.tenant_id).filter(
+            code__in=list(declared)):
+        if pathology.code not in current:
+            diagnosis_add(patient=patient, pathology=pathology, diagnosed_on=_today(),
+                          oral_therapy=bool(declared[pathology.code]))
+
+
 def _assess(enrollment: Enrollment, questionnaire: dict, actor: User | None,
             *, gp_is_referrer: bool) -> EligibilityAssessment:
     answers = answers_from(enrollment.patient, questionnaire, gp_is_referrer=gp_is_referrer)
@@ -211,6 +230,7 @@ def enrollment_propose(*, patient: Patient, actor: User, questionnaire: dict) ->
             tenant_id=patient.tenant_id, patient=patient,
             door=Enrollment.Door.PROGRAMME_PHYSICIAN, proposed_by=actor,
         )
+        _record_declared_pathologies(patient, questionnaire)
         assessment = _assess(enrollment, questionnaire, actor, gp_is_referrer=False)
         if not assessment.eligible:
             raise ValidationError({"eligibility": list(assessment.reasons) or
@@ -291,6 +311,7 @@ def referral_submit(*, tenant: Tenant, gp: Professional, actor: User, identity: 
             tenant=tenant, patient=patient, door=Enrollment.Door.GP_REFERRAL, referrer=gp,
             proposed_by=actor, referral_status=Enrollment.ReferralStatus.RECEIVED,
         )
+        _record_declared_pathologies(patient, questionnaire)
         _assess(enrollment, questionnaire, actor, gp_is_referrer=True)
         # The referring GP agrees by referring.
         GpAgreement.objects.create(tenant=tenant, enrollment=enrollment, gp=gp,

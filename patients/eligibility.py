@@ -57,6 +57,16 @@ MONO_CRITERIA: dict[str, dict[str, object]] = {
     "nash": {"nash_severe_fibrosis": _("Severe fibrosis")},
     "copd": {"copd_exacerbation": _("From the first exacerbation, hospitalised or not")},
 }
+#: The criteria as §III.2.a lists them, one heading per family (for the questionnaire).
+CRITERIA_FAMILIES = [
+    (_("Diabetes"), _DIABETES),
+    (_("Heart failure"), MONO_CRITERIA["heart_failure_chronic_and_acute"]),
+    (_("Coronary diseases"), _CORONARY),
+    (_("Peripheral arterial disease"), MONO_CRITERIA["peripheral_arterial_disease_lower_limb"]),
+    (_("Inflammatory bowel diseases"), _IBD),
+    ("NASH", MONO_CRITERIA["nash"]),
+    (_("COPD"), MONO_CRITERIA["copd"]),
+]
 CANCERS = {"breast_cancer", "prostate_cancer", "colorectal_cancer"}
 NEEDS_ANOTHER = {"chronic_kidney_disease"}
 

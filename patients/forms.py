@@ -106,13 +106,9 @@ class EligibilityForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["pathologies"].choices = list(
             Pathology.objects.for_tenant(tenant).values_list("code", "label"))
-        seen, criteria = set(), []
-        for mapping in eligibility.MONO_CRITERIA.values():
-            for code, label in mapping.items():
-                if code not in seen:
-                    seen.add(code)
-                    criteria.append((code, label))
-        self.fields["mono_criteria"].choices = criteria
+        self.fields["mono_criteria"].choices = [
+            (family, list(criteria.items())) for family, criteria in eligibility.CRITERIA_FAMILIES
+        ]
 
     def questionnaire(self) -> dict:
         d = self.cleaned_data

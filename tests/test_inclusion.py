@@ -159,6 +159,10 @@ def test_door_b_gp_refers_secretary_accepts(world, catalogue):
         questionnaire={"pathologies": {"copd": False, "nash": False}, "medico_social": ["gp_difficulty"]},
     )
     assert enrollment.referral_status == Enrollment.ReferralStatus.RECEIVED
+    # The pathologies the GP ticked are on the record, and make the patient POLY.
+    with tenant_context(world.tenant):
+        referred = Patient.objects.get(pk=enrollment.patient_id)
+    assert group_on(referred, timezone.localdate()) == "POLY"
     enrollment = referral_accept(enrollment=enrollment, actor=world.user(Role.SECRETARY))
     _consent(enrollment.patient)
     enrollment = enrollment_include(enrollment=enrollment, actor=world.user(Role.SECRETARY))
