@@ -34,6 +34,7 @@ from patients.models import (
     Professional,
 )
 from patients.validators import (
+    age_on,
     check_birth_date,
     check_ins_matches_identity,
     normalise_ins,
@@ -99,6 +100,10 @@ def _clean_identity(tenant: Tenant, data: dict[str, Any], *, instance: Patient |
             check_birth_date(birth_date, today=today())
         except ValidationError as exc:
             errors.setdefault("birth_date", []).extend(exc.messages)
+        else:
+            if age_on(birth_date, today()) < 18:
+                errors.setdefault("birth_date", []).append(
+                    _("Patients under 18 cannot enter the programme (§III.2.b)."))
     if data.get("ins"):
         try:
             data["ins"] = normalise_ins(data["ins"])

@@ -41,8 +41,11 @@ def patient_list(request: HttpRequest) -> HttpResponse:
                          phase=g.get("phase", ""), group=g.get("group", ""),
                          site=g.get("site", ""), gp=g.get("gp", ""))
     page = Paginator(qs, 25).get_page(g.get("page"))
+    from pathways.services import inclusion_count
+
     return render(request, "patients/list.html", {
         "page": page, "q": g.get("q", ""), "phases": Phase.choices,
+        "inclusions": inclusion_count(request.tenant),
         "sites": Site.objects.for_tenant(request.tenant),
         "gps": Professional.objects.for_tenant(request.tenant).filter(kind=Professional.Kind.GP),
     })

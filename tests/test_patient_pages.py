@@ -36,6 +36,7 @@ def test_nurse_creates_a_patient(client, login, world):
     ("birth_date", "2090-01-01", "future"),
     ("birth_date", "1890-01-01", "120 years"),
     ("ins", "12345", "15 characters"),
+    ("birth_date", "2012-01-01", "under 18"),
 ])
 def test_bad_identity_gets_a_field_message_and_nothing_is_saved(client, login, world, field,
                                                                 value, message):
