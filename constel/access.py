@@ -48,6 +48,10 @@ class Cap(enum.StrEnum):
     ENROLLMENT_PROPOSE = "enrollment.propose"  # door (a): a programme physician proposes
     ENROLLMENT_MANAGE = "enrollment.manage"  # agreement by phone, inclusion, exit
     REFERRAL_INBOX = "referral.inbox"  # door (b): the programme's single front door
+    PPS_EDIT = "pps.edit"  # draft and edit a PPS version (nurse with the author)
+    PPS_ISSUE = "pps.issue"  # sign and issue it: specialist (MONO), coordinating physician
+    ACTIVITY_MANAGE = "activity.manage"  # plan sessions, mark them done / missed
+    WORKLIST = "worklist.view"
     DIRECTORY = "directory.view"
     DIRECTORY_EDIT = "directory.edit"
     GP_SPACE = "gp.space"
@@ -59,15 +63,20 @@ _CLINICAL_TEAM = {
     Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_CLINICAL, Cap.PATIENT_MEDICATION,
     Cap.PATIENT_CARE_ITEMS, Cap.PATIENT_EDIT, Cap.API, Cap.DIRECTORY,
 }
-_COORDINATION = {Cap.ENROLLMENT_MANAGE, Cap.REFERRAL_INBOX}
+_COORDINATION = {Cap.ENROLLMENT_MANAGE, Cap.REFERRAL_INBOX, Cap.PPS_EDIT, Cap.ACTIVITY_MANAGE,
+                 Cap.WORKLIST}
 
 MATRIX: dict[Role, frozenset[Cap]] = {
     Role.NURSE_COORDINATOR: frozenset(_CLINICAL_TEAM | _COORDINATION),
     Role.PHYSICIAN_COORDINATOR: frozenset(
-        _CLINICAL_TEAM | _COORDINATION | {Cap.CONFIG_CLINICAL, Cap.ENROLLMENT_PROPOSE}
+        _CLINICAL_TEAM | _COORDINATION
+        | {Cap.CONFIG_CLINICAL, Cap.ENROLLMENT_PROPOSE, Cap.PPS_ISSUE}
     ),
     Role.CARE_MANAGER: frozenset(_CLINICAL_TEAM | _COORDINATION | {Cap.DIRECTORY_EDIT}),
-    Role.SPECIALIST: frozenset(_CLINICAL_TEAM - {Cap.PATIENT_EDIT} | {Cap.ENROLLMENT_PROPOSE}),
+    Role.SPECIALIST: frozenset(
+        _CLINICAL_TEAM - {Cap.PATIENT_EDIT}
+        | {Cap.ENROLLMENT_PROPOSE, Cap.PPS_EDIT, Cap.PPS_ISSUE}
+    ),
     Role.GP: frozenset({Cap.GP_SPACE, Cap.PATIENT_IDENTITY, Cap.PATIENT_CLINICAL, Cap.API}),
     Role.PHARMACIST: frozenset(
         {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_MEDICATION, Cap.API}
@@ -77,7 +86,7 @@ MATRIX: dict[Role, frozenset[Cap]] = {
     ),
     Role.SECRETARY: frozenset(
         {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_EDIT, Cap.API, Cap.DIRECTORY,
-         Cap.DIRECTORY_EDIT} | _COORDINATION
+         Cap.DIRECTORY_EDIT, Cap.ENROLLMENT_MANAGE, Cap.REFERRAL_INBOX, Cap.ACTIVITY_MANAGE}
     ),
     Role.FINANCE: frozenset({Cap.BILLING, Cap.BILLING_AGGREGATES, Cap.CONFIG_TARIFFS, Cap.API}),
     Role.PROGRAMME_MANAGER: frozenset(

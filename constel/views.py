@@ -33,6 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("gp:home")
     if role == Role.PRIVACY_OFFICER:
         return redirect("access_log")
+    if role in (Role.NURSE_COORDINATOR, Role.CARE_MANAGER):
+        return redirect("pathways:worklist")
     return render(request, "constel/home.html")
 
 

@@ -144,3 +144,156 @@ class EligibilityAssessment(TenantOwned):
 
     class Meta:
         ordering = ["-at"]
+
+
+class CarePlan(TenantOwned):
+    """A version of the PPS. Issued versions are never edited (a change is a new version)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ISSUED = "issued", _("Issued")
+        SUPERSEDED = "superseded", _("Superseded by a later version")
+
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Initial PPS")
+        ANNUAL_UPDATE = "annual_update", _("Annual update")
+        REVISION = "revision", _("Revision")
+
+    class GpStatus(models.TextChoices):
+        PENDING = "pending", _("Awaiting the GP's validation")
+        VALIDATED = "validated", _("Validated by the GP")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested by the GP")
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE,
+                                   related_name="care_plans")
+    version = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    year = models.PositiveSmallIntegerField(default=1)
+    reason = models.TextField(blank=True)
+    planned_duration_years = models.PositiveSmallIntegerField(default=2)
+    apa_schedule = models.CharField(max_length=16, default="group_of_10")
+    goals = models.TextField(_("goals"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                               related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_on = models.DateField(null=True, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    gp_status = models.CharField(max_length=20, choices=GpStatus.choices, blank=True)
+    gp_answered_at = models.DateTimeField(null=True, blank=True)
+    gp_comment = models.TextField(blank=True)
+    gp_reminders_sent = models.PositiveSmallIntegerField(default=0)
+
+    history = clinical_history()
+
+    class Meta:
+        ordering = ["enrollment", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "enrollment", "version"],
+                                    name="care_plan_unique_version"),
+            models.UniqueConstraint(fields=["tenant", "enrollment"],
+                                    condition=models.Q(status="draft"),
+                                    name="care_plan_one_draft"),
+        ]
+
+    def __str__(self) -> str:
+        return f"PPS v{self.version} ({self.get_status_display()})"
+
+
+class CarePlanItem(TenantOwned):
+    """One line of a PPS version: a consultation, a session series, an indicator, a goal…"""
+
+    class Kind(models.TextChoices):
+        MEDICAL = "medical", _("Medical consultation")
+        ALLIED = "allied", _("Allied consultation")
+        NON_REIMBURSED = "non_reimbursed", _("Non-reimbursed consultation")
+        EDUCATION = "education", _("Education (ETP)")
+        APA = "apa", _("Adapted physical activity")
+        TELEFOLLOW_UP = "telefollow_up", _("Telefollow-up indicator")
+        EQUIPMENT = "equipment", _("Equipment lent")
+        GOAL = "goal", _("Goal")
+
+    care_plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    label = models.CharField(max_length=200)
+    profession = models.CharField(max_length=64, blank=True)
+    professional = models.ForeignKey("patients.Professional", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    count_per_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    frequency = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = clinical_history()
+
+    class Meta:
+        ordering = ["care_plan", "position"]
+
+
+class Activity(TenantOwned):
+    """An appointment or session of a patient: assessment consultation, follow-up
+    consultation, education or APA session (individual or in a group), call, review."""
+
+    class Kind(models.TextChoices):
+        ASSESSMENT = "assessment", _("Assessment consultation")
+        CONSULTATION = "consultation", _("Consultation")
+        NON_REIMBURSED = "non_reimbursed", _("Non-reimbursed consultation")
+        EDUCATION = "education", _("Education session")
+        APA = "apa", _("APA session")
+        ALERT_CONSULTATION = "alert_consultation", _("Alert consultation")
+        CALL = "call", _("Phone call")
+        RETURN_HOME_REVIEW = "return_home_review", _("Return-home review")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        DONE = "done", _("Done")
+        MISSED = "missed", _("Missed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE,
+                                   related_name="activities")
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    profession = models.CharField(max_length=64, blank=True)
+    professional = models.ForeignKey("patients.Professional", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="activities")
+    group_session = models.ForeignKey("GroupSession", null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="participants")
+    care_plan_item = models.ForeignKey(CarePlanItem, null=True, blank=True,
+                                       on_delete=models.SET_NULL, related_name="+")
+    scheduled_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=30)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    note = models.CharField(max_length=500, blank=True)
+    follow_up_call_planned = models.BooleanField(default=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = clinical_history()
+
+    class Meta:
+        ordering = ["scheduled_at"]
+        indexes = [models.Index(fields=["tenant", "status", "scheduled_at"]),
+                   models.Index(fields=["tenant", "enrollment", "scheduled_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "group_session", "enrollment"],
+                                    condition=models.Q(group_session__isnull=False),
+                                    name="activity_once_per_group_session"),
+        ]
+
+
+class GroupSession(TenantOwned):
+    """A group session (APA in groups of 4 or 10, ETP in groups of 8) with its roster."""
+
+    kind = models.CharField(max_length=24, choices=Activity.Kind.choices,
+                            default=Activity.Kind.APA)
+    label = models.CharField(max_length=200)
+    site = models.ForeignKey("constel.Site", null=True, blank=True, on_delete=models.PROTECT)
+    professional = models.ForeignKey("patients.Professional", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    scheduled_at = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField(default=60)
+    capacity = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["scheduled_at"]

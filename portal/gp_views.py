@@ -39,14 +39,19 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("birth_name", "first_names")
     )
-    from pathways.models import GpAgreement, Phase
+    from pathways.models import CarePlan, GpAgreement, Phase
 
+    plans = (CarePlan.objects.for_tenant(request.tenant)
+             .filter(status=CarePlan.Status.ISSUED, gp_status=CarePlan.GpStatus.PENDING,
+                     enrollment__patient__in=patients_in_scope(request.membership))
+             .select_related("enrollment__patient").order_by("issued_at"))
     pending = (GpAgreement.objects.for_tenant(request.tenant)
                .filter(gp__user=request.user, status__in=[GpAgreement.Status.REQUESTED,
                                                           GpAgreement.Status.PHONE])
                .select_related("enrollment__patient"))
     return render(request, "portal/gp_home.html",
-                  {"patients": patients, "pending": pending, "phases": dict(Phase.choices)})
+                  {"patients": patients, "pending": pending, "plans": plans,
+                   "phases": dict(Phase.choices)})
 
 
 @membership_required(cap=Cap.GP_SPACE)
@@ -94,3 +99,33 @@ def agreement(request: HttpRequest, tenant_slug: str, token: str) -> HttpRespons
     return render(request, "portal/gp_agreement.html",
                   {"agreement": found, "patient": found.enrollment.patient, "form": form},
                   status=400 if form.errors else 200)
+
+
+@membership_required(cap=Cap.GP_SPACE)
+@require_http_methods(["GET", "POST"])
+def care_plan(request: HttpRequest, care_plan_id: str) -> HttpResponse:
+    """The GP reads an issued PPS of their patient, validates it or asks for changes."""
+    from constel.access import log_patient_read
+    from constel.tenancy import get_object_for_tenant_or_404
+    from pathways.models import CarePlan
+    from pathways.services.care_plans import care_plan_gp_answer
+
+    plan = get_object_for_tenant_or_404(
+        CarePlan.objects.select_related("enrollment__patient", "issued_by")
+        .filter(enrollment__patient__in=patients_in_scope(request.membership))
+        .exclude(status=CarePlan.Status.DRAFT), request.tenant, pk=care_plan_id)
+    log_patient_read(request, plan.enrollment.patient)
+    error = None
+    if request.method == "POST":
+        try:
+            care_plan_gp_answer(care_plan=plan, gp_user=request.user,
+                                validate=request.POST.get("answer") == "validate",
+                                comment=request.POST.get("comment", ""))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(request, _("Thank you: your answer is recorded."))
+            return redirect("gp:home")
+    return render(request, "portal/gp_care_plan.html",
+                  {"plan": plan, "patient": plan.enrollment.patient, "items": plan.items.all(),
+                   "error": error}, status=400 if error else 200)

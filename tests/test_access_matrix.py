@@ -87,7 +87,16 @@ def _referral(w: World) -> dict:
     return {"enrollment_id": w.referral.pk}
 
 
+def _enrollment(w: World) -> dict:
+    return {"enrollment_id": w.enrollment.pk}
+
+
+def _plan(w: World) -> dict:
+    return {"care_plan_id": w.care_plan.pk}
+
+
 NO_SUCH = "00000000-0000-0000-0000-000000000000"
+CLINICAL = CLINICAL_TEAM | {R.SPECIALIST}
 EDITORS = CLINICAL_TEAM | {R.SECRETARY}
 INBOX = CLINICAL_TEAM | {R.SECRETARY}
 DIRECTORY = CLINICAL_TEAM | {R.SPECIALIST, R.SECRETARY, R.PROGRAMME_MANAGER}
@@ -95,8 +104,9 @@ DIRECTORY_EDIT = {R.CARE_MANAGER, R.SECRETARY, R.PROGRAMME_MANAGER}
 
 
 ACCESS: dict[str, Entry] = {
-    "home": Entry(ok={**roles(200, STAFF_ALL - {R.GP, R.PRIVACY_OFFICER}),
-                      R.GP: 302, R.PRIVACY_OFFICER: 302, R.PATIENT: 302}),
+    # Each role lands where its work is: some on their own page (302).
+    "home": Entry(ok={**roles(200, STAFF_ALL), **roles(302, R.GP, R.PRIVACY_OFFICER, R.PATIENT,
+                                                       R.NURSE_COORDINATOR, R.CARE_MANAGER)}),
     "tenant_choose": Entry(ok=roles(200, EVERYONE)),
     "healthz": Entry(ok=roles(200, EVERYONE), anonymous=200),
     "access_log": Entry(ok={R.PRIVACY_OFFICER: 200}, leak_check=True),
@@ -148,6 +158,26 @@ ACCESS: dict[str, Entry] = {
     "professional-detail": Entry(ok=roles(200, DIRECTORY - {R.PROGRAMME_MANAGER}),
                                  anonymous=401, scoped=True,
                                  kwargs=lambda w: {"pk": w.professionals[R.GP].pk}),
+    "pathways:worklist": Entry(ok=roles(200, CLINICAL_TEAM), leak_check=True),
+    "pathways:enrollment": Entry(ok=roles(200, CLINICAL, R.GP), kwargs=_enrollment,
+                                 scoped=True),
+    "pathways:transition": Entry(ok=roles(302, INBOX), method="post", kwargs=_enrollment,
+                                 scoped=True),
+    "pathways:care_plan_new": Entry(ok=roles(302, CLINICAL), method="post",
+                                    kwargs=_enrollment, scoped=True),
+    "pathways:activity_plan": Entry(ok=roles(302, INBOX), method="post", kwargs=_enrollment,
+                                    scoped=True),
+    "pathways:care_plan": Entry(ok=roles(200, CLINICAL, R.GP), kwargs=_plan, scoped=True),
+    "pathways:care_plan_edit": Entry(ok=roles(302, CLINICAL), method="post", kwargs=_plan,
+                                     scoped=True),
+    "pathways:care_plan_issue": Entry(ok=roles(302, R.PHYSICIAN_COORDINATOR, R.SPECIALIST),
+                                      method="post", kwargs=_plan, scoped=True),
+    "pathways:activity_status": Entry(ok=roles(302, INBOX), method="post", scoped=True,
+                                      kwargs=lambda w: {"activity_id": w.activity.pk}),
+    "pathways:group_sessions": Entry(ok=roles(200, INBOX)),
+    "pathways:group_session": Entry(ok=roles(200, INBOX), scoped=True,
+                                    kwargs=lambda w: {"session_id": w.group_session.pk}),
+    "gp:care_plan": Entry(ok={R.GP: 200}, kwargs=_plan, scoped=True),
     "gp:refer": Entry(ok={R.GP: 200}),
     "gp:agreement": Entry(ok={R.GP: 404}, scoped=True,
                           kwargs=lambda w: {"tenant_slug": w.tenant.slug, "token": "not-a-token"}),

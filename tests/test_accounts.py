@@ -19,8 +19,9 @@ def test_login_by_email_lands_on_the_role_home(client, world, settings):
     settings.CONSTEL_REQUIRE_STAFF_MFA = False
     response = _login_post(client, world.user(Role.NURSE_COORDINATOR).email, PASSWORD)
     assert response.status_code == 302
-    home = client.get(reverse("home"))
+    home = client.get(reverse("home"), follow=True)  # the nurse lands on the worklist
     assert home.status_code == 200
+    assert home.redirect_chain[-1][0] == reverse("pathways:worklist")
     assert escape(world.tenant.name) in home.content.decode()
 
 

@@ -21,11 +21,19 @@ def redis_worker(transactional_db, settings):
         pytest.skip("no Redis")
     app.conf.update(broker_url=url, result_backend=url.replace("/0", "/2"),
                     task_always_eager=False)
+    _forget_backend()
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield
     finally:
         app.conf.update(task_always_eager=True, broker_url="memory://", result_backend=None)
+        _forget_backend()
+
+
+def _forget_backend() -> None:
+    """Celery caches the result backend per thread: drop it so the new setting applies."""
+    if hasattr(app._local, "backend"):
+        del app._local.backend
 
 
 def test_worker_task_for_tenant_a_reads_only_tenant_a(redis_worker, world, other_world):

@@ -197,7 +197,7 @@ def _included(world, catalogue, name):
 
 
 def test_inclusion_window_is_inclusive_then_closed(world, catalogue, monkeypatch):
-    import pathways.services as svc
+    import pathways.services.enrollments as svc
 
     enrollment = _included(world, catalogue, "WINDOW")
     end = world.tenant.inclusion_window_end
@@ -209,15 +209,15 @@ def test_inclusion_window_is_inclusive_then_closed(world, catalogue, monkeypatch
 
 
 def test_cap_counts_inclusions_cumulatively_exit_frees_nothing(world, catalogue):
-    world.tenant.cumulative_inclusion_cap = 2
+    world.tenant.cumulative_inclusion_cap = 3  # the world's own patient is already included
     world.tenant.save()
     first = enrollment_include(enrollment=_included(world, catalogue, "UN"), actor=None)
     enrollment_include(enrollment=_included(world, catalogue, "DEUX"), actor=None)
     enrollment_exit(enrollment=first, actor=None, reason="patient_choice")
     third = _included(world, catalogue, "TROIS")
-    with pytest.raises(ValidationError, match="cap of 2"):
+    with pytest.raises(ValidationError, match="cap of 3"):
         enrollment_include(enrollment=third, actor=None)
-    assert inclusion_count(world.tenant) == 2
+    assert inclusion_count(world.tenant) == 3
 
 
 def test_duplicate_ins_points_to_the_existing_record(world):

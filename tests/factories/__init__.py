@@ -11,7 +11,8 @@ from django.utils import timezone
 from constel import services
 from constel.models import Membership, Site, Tenant, User
 from constel.roles import Role
-from pathways.models import Enrollment
+from constel.tenancy import tenant_context
+from pathways.models import Activity, CarePlan, Enrollment, GroupSession
 from pathways.services import referral_submit
 from patients.catalogue import pathologies_load, table4
 from patients.models import Patient, Professional
@@ -54,6 +55,10 @@ class World:
     unrelated_gp: Membership | None = None
     unrelated_specialist: Membership | None = None
     referral: Enrollment | None = None  # a GP referral (door b) awaiting the secretary
+    enrollment: Enrollment | None = None  # world.patient, in year-1 follow-up
+    care_plan: CarePlan | None = None  # its issued PPS v1, awaiting the GP
+    activity: Activity | None = None  # a planned session next week
+    group_session: GroupSession | None = None
 
     def user(self, role: str) -> User:
         return self.members[role].user
@@ -110,6 +115,7 @@ def world_factory(tenant: Tenant | None = None, *, patient_name: str = "DUPONT")
         tenant=tenant, birth_name=f"{patient_name}-AUTRE", first_names="Paul", sex="M",
         birth_date=date(1948, 1, 3), site=site, gp=other_gp_pro,
     )
+    follow_up(world)
     world.referral = referral_submit(
         tenant=tenant, gp=world.professionals[Role.GP], actor=world.user(Role.GP),
         identity={"birth_name": f"{patient_name}-ADRESSE", "first_names": "Lucie", "sex": "F",
@@ -118,3 +124,55 @@ def world_factory(tenant: Tenant | None = None, *, patient_name: str = "DUPONT")
                        "medico_social": ["poor_access"]},
     )
     return world
+
+
+def follow_up(world: World) -> None:
+    """Drive world.patient from entry to year-1 follow-up through the services."""
+    from django.utils import timezone
+
+    from pathways.services import (
+        enrollment_include,
+        enrollment_propose,
+        enrollment_transition,
+        gp_agreement_record_phone,
+    )
+    from pathways.services.activities import (
+        activity_plan,
+        activity_set_status,
+        group_session_create,
+    )
+    from pathways.services.care_plans import care_plan_draft, care_plan_issue
+    from patients.models import Consent, Pathology
+    from patients.services import consent_record, diagnosis_add
+
+    tenant = world.tenant
+    with tenant_context(tenant):
+        copd = Pathology.objects.get(code="copd")
+        hf = Pathology.objects.get(code="heart_failure_chronic_and_acute")
+    diagnosis_add(patient=world.patient, pathology=copd, diagnosed_on=date(2019, 3, 1))
+    diagnosis_add(patient=world.patient, pathology=hf, diagnosed_on=date(2021, 9, 1))
+    medco = world.user(Role.PHYSICIAN_COORDINATOR)
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    enrollment = enrollment_propose(patient=world.patient, actor=medco,
+                                    questionnaire={"medico_social": ["poor_access"]})
+    gp_agreement_record_phone(enrollment=enrollment, actor=nurse)
+    consent_record(patient=world.patient, kind=Consent.Kind.INFORMED, granted=True,
+                   method=Consent.Method.PORTAL, notice_version="v1", actor=None,
+                   evidence=b"x")
+    enrollment = enrollment_include(enrollment=enrollment, actor=nurse)
+    now = timezone.now()
+    assessment = activity_plan(enrollment=enrollment, kind="assessment",
+                               scheduled_at=now - timedelta(minutes=5), duration_minutes=45,
+                               professional=world.professionals[Role.SPECIALIST])
+    activity_set_status(activity=assessment, status="done")
+    enrollment = enrollment_transition(enrollment=enrollment, to_phase="pps_definition",
+                                       actor=nurse)
+    plan = care_plan_draft(enrollment=enrollment, actor=nurse, kind="initial")
+    world.care_plan = care_plan_issue(care_plan=plan, actor=medco)
+    world.enrollment = enrollment_transition(enrollment=enrollment, to_phase="follow_up_y1",
+                                             actor=nurse)
+    world.activity = activity_plan(enrollment=enrollment, kind="non_reimbursed",
+                                   scheduled_at=now + timedelta(days=3), profession="dietitian")
+    world.group_session = group_session_create(tenant=tenant, label="APA",
+                                               scheduled_at=now + timedelta(days=5), capacity=10,
+                                               site=world.site)

@@ -92,6 +92,48 @@ def _inclusion_blockers(enrollment: Enrollment, *, on: date) -> list[str]:
     return blockers
 
 
+def phase_blockers(enrollment: Enrollment, to_phase: str) -> list[str]:
+    """Why ``enrollment`` cannot move to ``to_phase`` now (DESIGN §4); empty: it can."""
+    from pathways.models import Activity, CarePlan
+
+    with tenant_context(enrollment.tenant_id):
+        plans = CarePlan.objects.filter(enrollment=enrollment)
+        issued = plans.filter(status__in=[CarePlan.Status.ISSUED, CarePlan.Status.SUPERSEDED])
+        current = plans.filter(status=CarePlan.Status.ISSUED).order_by("-version").first()
+        blockers: list[str] = []
+        if to_phase == Phase.PPS_DEFINITION and not Activity.objects.filter(
+                enrollment=enrollment, kind=Activity.Kind.ASSESSMENT,
+                status=Activity.Status.DONE).exists():
+            blockers.append(_("No consultation of the initial assessment is recorded as done."))
+        if to_phase == Phase.FOLLOW_UP_Y1 and not issued.exists():
+            blockers.append(_("Follow-up starts once a PPS version is issued."))
+        if to_phase == Phase.ANNUAL_UPDATE and current and current.planned_duration_years == 1:
+            blockers.append(_("The PPS plans one year: go to the final assessment."))
+        if to_phase == Phase.FOLLOW_UP_Y2:
+            entered = (enrollment.transitions.filter(to_phase=Phase.ANNUAL_UPDATE)
+                       .order_by("-at").first())
+            updated = issued.filter(kind=CarePlan.Kind.ANNUAL_UPDATE)
+            if entered is not None:
+                updated = updated.filter(issued_at__gte=entered.at)
+            if not updated.exists():
+                blockers.append(_("Year 2 needs the annual PPS update to be issued."))
+        if (to_phase == Phase.FINAL_ASSESSMENT and enrollment.phase == Phase.FOLLOW_UP_Y1
+                and (current is None or current.planned_duration_years != 1)):
+            blockers.append(_("The PPS plans two years: the annual update comes first."))
+        return blockers
+
+
+def next_phases(enrollment: Enrollment) -> list[tuple[str, list[str]]]:
+    """The phases reachable from here (exit aside), each with what blocks it."""
+    out = []
+    for phase in Phase:
+        if phase in ALLOWED[enrollment.phase] and phase not in (Phase.EXITED, Phase.DECLINED):
+            blockers = (inclusion_blockers(enrollment) if phase == Phase.INITIAL_ASSESSMENT
+                        else phase_blockers(enrollment, phase))
+            out.append((phase, blockers))
+    return out
+
+
 @transaction.atomic
 def enrollment_transition(*, enrollment: Enrollment, to_phase: str, actor: User | None,
                           effective_on: date | None = None, reason: str = "") -> Enrollment:
@@ -115,6 +157,10 @@ def enrollment_transition(*, enrollment: Enrollment, to_phase: str, actor: User 
             if blockers:
                 raise ValidationError({"phase": blockers})
             enrollment.included_on = effective_on
+        elif to_phase != Phase.EXITED and to_phase != Phase.DECLINED:
+            blockers = phase_blockers(enrollment, to_phase)
+            if blockers:
+                raise ValidationError({"phase": blockers})
         if to_phase == Phase.EXITED:
             if not reason:
                 raise ValidationError({"reason": _("Give the reason for the exit.")})

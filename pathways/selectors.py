@@ -1,0 +1,101 @@
+"""Reads of the pathway: the nurse's worklist and the enrollment page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from constel.access import patients_in_scope
+from constel.models import Membership
+from pathways.models import Activity, CarePlan, Enrollment, Phase
+
+
+@dataclass
+class WorkSection:
+    key: str
+    title: str
+    rows: QuerySet
+    count: int
+
+
+def _filtered(qs: QuerySet, *, membership: Membership, site: str, group: str,
+              patient_path: str) -> QuerySet:
+    from django.db.models import OuterRef, Subquery
+
+    from patients.models import GroupPeriod
+
+    qs = qs.filter(**{f"{patient_path}__in": patients_in_scope(membership)})
+    if site:
+        qs = qs.filter(**{f"{patient_path}__site_id": site}) if _is_uuid(site) else qs.none()
+    if group in ("MONO", "POLY"):
+        current = (GroupPeriod.objects.filter(patient=OuterRef(patient_path),
+                                              valid_from__lte=timezone.localdate())
+                   .order_by("-valid_from", "-recorded_at").values("group")[:1])
+        qs = qs.annotate(current_group=Subquery(current)).filter(current_group=group)
+    return qs
+
+
+def _is_uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def worklist(*, membership: Membership, site: str = "", group: str = "",
+             limit: int = 20) -> list[WorkSection]:
+    """Today's and overdue tasks across the patients in scope, by kind; each section is one
+    query for its rows and one for its count, whatever the number of patients."""
+    now = timezone.now()
+    today = timezone.localdate()
+    tenant_id = membership.tenant_id
+
+    def section(key, title, qs, path):
+        qs = _filtered(qs.filter(tenant_id=tenant_id), membership=membership, site=site,
+                       group=group, patient_path=path)
+        return WorkSection(key, title, qs[:limit], qs.count())
+
+    return [
+        section("pps_validation", _("PPS awaiting the GP's validation"),
+                CarePlan.objects.filter(status=CarePlan.Status.ISSUED,
+                                        gp_status=CarePlan.GpStatus.PENDING)
+                .select_related("enrollment__patient__gp").order_by("issued_at"),
+                "enrollment__patient"),
+        section("pps_drafts", _("PPS drafts to finish"),
+                CarePlan.objects.filter(status=CarePlan.Status.DRAFT)
+                .select_related("enrollment__patient").order_by("created_at"),
+                "enrollment__patient"),
+        section("missed", _("Missed appointments: plan a call"),
+                Activity.objects.filter(status=Activity.Status.MISSED,
+                                        follow_up_call_planned=False)
+                .select_related("enrollment__patient", "professional").order_by("scheduled_at"),
+                "enrollment__patient"),
+        section("to_confirm", _("Appointments of the next 7 days to confirm"),
+                Activity.objects.filter(status=Activity.Status.PLANNED,
+                                        scheduled_at__gte=now,
+                                        scheduled_at__lt=now + timedelta(days=7))
+                .exclude(kind=Activity.Kind.CALL)
+                .select_related("enrollment__patient", "professional").order_by("scheduled_at"),
+                "enrollment__patient"),
+        section("overdue", _("Past appointments still marked planned"),
+                Activity.objects.filter(status=Activity.Status.PLANNED, scheduled_at__lt=now)
+                .select_related("enrollment__patient", "professional").order_by("scheduled_at"),
+                "enrollment__patient"),
+        section("entry", _("Inclusions waiting (GP agreement, consent)"),
+                Enrollment.objects.filter(phase=Phase.ENTRY)
+                .exclude(referral_status__in=["received", "in_review"])
+                .select_related("patient", "gp_agreement").order_by("created_at"),
+                "patient"),
+        section("assessment", _("Initial assessments to organise"),
+                Enrollment.objects.filter(phase=Phase.INITIAL_ASSESSMENT,
+                                          included_on__lte=today)
+                .select_related("patient").order_by("included_on"),
+                "patient"),
+    ]

@@ -1,0 +1,110 @@
+"""Appointments and sessions: planned, done, missed, cancelled; group rosters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from constel.tenancy import tenant_context
+from pathways.models import Activity, Enrollment, GroupSession, Phase
+
+STATUS_CHANGES = {
+    Activity.Status.PLANNED: {Activity.Status.DONE, Activity.Status.MISSED,
+                              Activity.Status.CANCELLED},
+    Activity.Status.MISSED: {Activity.Status.PLANNED, Activity.Status.DONE},
+    Activity.Status.DONE: set(),
+    Activity.Status.CANCELLED: {Activity.Status.PLANNED},
+}
+
+
+def _check_date(enrollment: Enrollment, scheduled_at: datetime) -> None:
+    if scheduled_at.date() < timezone.localtime(enrollment.created_at).date():
+        raise ValidationError({"scheduled_at": _("A session cannot be dated before the "
+                                                 "enrollment (%(d)s).")
+                               % {"d": f"{timezone.localtime(enrollment.created_at):%d/%m/%Y}"}})
+    if enrollment.phase in (Phase.EXITED, Phase.DECLINED):
+        raise ValidationError({"enrollment": _("The patient has left the programme.")})
+
+
+@transaction.atomic
+def activity_plan(*, enrollment: Enrollment, kind: str, scheduled_at: datetime,
+                  professional=None, profession: str = "", duration_minutes: int = 30,
+                  note: str = "", care_plan_item=None) -> Activity:
+    if kind not in Activity.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of activity.")})
+    if not 5 <= duration_minutes <= 600:
+        raise ValidationError({"duration_minutes": _("Between 5 and 600 minutes.")})
+    with tenant_context(enrollment.tenant_id):
+        _check_date(enrollment, scheduled_at)
+        return Activity.objects.create(
+            tenant_id=enrollment.tenant_id, enrollment=enrollment, kind=kind,
+            scheduled_at=scheduled_at, professional=professional,
+            profession=profession or (professional.profession if professional else ""),
+            duration_minutes=duration_minutes, note=note, care_plan_item=care_plan_item)
+
+
+@transaction.atomic
+def activity_set_status(*, activity: Activity, status: str, note: str | None = None) -> Activity:
+    with tenant_context(activity.tenant_id):
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if status not in STATUS_CHANGES.get(activity.status, set()):
+            raise ValidationError({"status": _("A session “%(from)s” cannot become “%(to)s”.")
+                                   % {"from": activity.get_status_display(),
+                                      "to": Activity.Status(status).label}})
+        if status == Activity.Status.DONE and activity.scheduled_at > timezone.now():
+            raise ValidationError({"status": _("A session in the future cannot be done yet.")})
+        activity.status = status
+        if note is not None:
+            activity.note = note[:500]
+        activity.save()
+        return activity
+
+
+@transaction.atomic
+def activity_plan_call(*, activity: Activity) -> Activity:
+    """The nurse plans a call after a missed appointment (clears the worklist line)."""
+    with tenant_context(activity.tenant_id):
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if activity.status != Activity.Status.MISSED:
+            raise ValidationError({"status": _("Only a missed session calls for a call.")})
+        activity.follow_up_call_planned = True
+        activity.save()
+        Activity.objects.create(
+            tenant_id=activity.tenant_id, enrollment_id=activity.enrollment_id,
+            kind=Activity.Kind.CALL, scheduled_at=timezone.now(), duration_minutes=15,
+            note=_("Call after a missed session"))
+        return activity
+
+
+@transaction.atomic
+def group_session_create(*, tenant, label: str, scheduled_at: datetime, capacity: int,
+                         kind: str = Activity.Kind.APA, site=None, professional=None,
+                         duration_minutes: int = 60) -> GroupSession:
+    if capacity not in (4, 8, 10):
+        raise ValidationError({"capacity": _("Groups are of 4 or 10 (APA) or 8 (ETP).")})
+    with tenant_context(tenant):
+        return GroupSession.objects.create(
+            tenant=tenant, label=label, scheduled_at=scheduled_at, capacity=capacity,
+            kind=kind, site=site, professional=professional, duration_minutes=duration_minutes)
+
+
+@transaction.atomic
+def group_session_enrol(*, session: GroupSession, enrollment: Enrollment) -> Activity:
+    """Add a patient to the roster; refused when the group is full."""
+    with tenant_context(session.tenant_id):
+        session = GroupSession.objects.select_for_update().get(pk=session.pk)
+        taken = session.participants.exclude(status=Activity.Status.CANCELLED).count()
+        if taken >= session.capacity:
+            raise ValidationError({"group_session": _("This group is full (%(n)s places).")
+                                   % {"n": session.capacity}})
+        if session.participants.filter(enrollment=enrollment).exists():
+            raise ValidationError({"group_session": _("The patient is already on the roster.")})
+        _check_date(enrollment, session.scheduled_at)
+        return Activity.objects.create(
+            tenant_id=session.tenant_id, enrollment=enrollment, kind=session.kind,
+            group_session=session, scheduled_at=session.scheduled_at,
+            professional=session.professional, duration_minutes=session.duration_minutes)
