@@ -176,3 +176,36 @@ def follow_up(world: World) -> None:
     world.group_session = group_session_create(tenant=tenant, label="APA",
                                                scheduled_at=now + timedelta(days=5), capacity=10,
                                                site=world.site)
+
+
+def follow_up_patient(world: World, name: str) -> Enrollment:
+    """Another patient of the world's GP, included and in year-1 follow-up."""
+    from django.utils import timezone
+
+    from pathways.services import (
+        enrollment_include,
+        enrollment_propose,
+        enrollment_transition,
+        gp_agreement_record_phone,
+    )
+    from pathways.services.activities import activity_plan, activity_set_status
+    from pathways.services.care_plans import care_plan_draft, care_plan_issue
+    from patients.models import Consent
+    from patients.services import consent_record
+
+    patient = patient_create(tenant=world.tenant, birth_name=name, first_names="Test", sex="M",
+                             birth_date=date(1951, 2, 2), gp=world.professionals[Role.GP],
+                             site=world.site)
+    e = enrollment_propose(patient=patient, actor=None, questionnaire={
+        "pathologies": {"copd": False, "nash": False}, "medico_social": ["poor_access"]})
+    gp_agreement_record_phone(enrollment=e, actor=None)
+    consent_record(patient=patient, kind=Consent.Kind.INFORMED, granted=True,
+                   method=Consent.Method.ORAL, notice_version="v1", actor=None)
+    e = enrollment_include(enrollment=e, actor=None)
+    a = activity_plan(enrollment=e, kind="assessment",
+                      scheduled_at=timezone.now() - timedelta(minutes=1))
+    activity_set_status(activity=a, status="done")
+    e = enrollment_transition(enrollment=e, to_phase="pps_definition", actor=None)
+    care_plan_issue(care_plan=care_plan_draft(enrollment=e, actor=None, kind="initial"),
+                    actor=world.user(Role.PHYSICIAN_COORDINATOR))
+    return enrollment_transition(enrollment=e, to_phase="follow_up_y1", actor=None)

@@ -1,0 +1,266 @@
+"""Phases 1–5: transitions and their guards, the PPS lifecycle, sessions and rosters."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from constel.roles import Role
+from constel.tenancy import tenant_context
+from pathways import pps_defaults
+from pathways.models import Activity, CarePlan, Phase
+from pathways.services import enrollment_transition
+from pathways.services.activities import (
+    activity_plan,
+    activity_set_status,
+    group_session_create,
+    group_session_enrol,
+)
+from pathways.services.care_plans import (
+    care_plan_draft,
+    care_plan_gp_answer,
+    care_plan_issue,
+    care_plan_item_save,
+    care_plan_remind_gps,
+)
+
+
+def _items(plan):
+    with tenant_context(plan.tenant_id):
+        return {(i.kind, i.label): i for i in plan.items.all()}
+
+
+# --- Table 3 defaults (pure) -----------------------------------------------------------------
+
+def test_poly_year1_defaults_follow_table3():
+    items = {p.label: p for p in pps_defaults.propose(group="POLY", year=1, age=70, smoker=True,
+                                                      pathologies=["heart_failure_chronic_and_acute"])}
+    assert items["dietitian"].count_per_year == 2
+    assert items["psychologist"].count_per_year == 3  # 2.5 budget average → nearest whole
+    assert items["neuropsychologist"].count_per_year == 1  # over 65
+    assert items["tobacco_specialist"].count_per_year == 4  # smoker
+    assert items["social_worker"].count_per_year == 1
+    assert items["education_nurse_session"].count_per_year == 2
+    assert items["body_weight"].details["rule"] == "+2 kg within 72 h"
+    assert "scale" in items
+
+
+def test_mono_year1_has_etp_programme_and_apa_in_groups_of_10():
+    items = {p.label: p for p in pps_defaults.propose(group="MONO", year=1, age=50, smoker=False,
+                                                      pathologies=["copd"])}
+    assert items["dietitian"].count_per_year == 1 and items["psychologist"].count_per_year == 1
+    assert "neuropsychologist" not in items and "tobacco_specialist" not in items
+    assert items["etp_programme"].frequency == "8 h in groups of 8 over 2 years"
+    assert items["group_of_10"].details["group_size"] == 10
+    with pytest.raises(ValueError):
+        pps_defaults.propose(group="MONO", year=1, age=50, smoker=False, pathologies=[],
+                             apa_schedule="group_of_4")
+
+
+def test_year2_proposes_only_apa_among_sessions():
+    kinds = {p.kind for p in pps_defaults.propose(group="POLY", year=2, age=80, smoker=True,
+                                                  pathologies=[], apa_schedule="group_of_4")}
+    assert "non_reimbursed" not in kinds and "education" not in kinds
+    assert "apa" in kinds
+
+
+@given(st.sampled_from(["MONO", "POLY"]), st.integers(1, 2), st.integers(18, 100), st.booleans())
+def test_property_defaults_are_whole_numbers_and_deterministic(group, year, age, smoker):
+    a = pps_defaults.propose(group=group, year=year, age=age, smoker=smoker, pathologies=["copd"])
+    assert a == pps_defaults.propose(group=group, year=year, age=age, smoker=smoker,
+                                     pathologies=["copd"])
+    assert all(p.count_per_year is None or isinstance(p.count_per_year, int) for p in a)
+
+
+# --- The PPS lifecycle -----------------------------------------------------------------------
+
+def test_issued_version_is_never_edited(world):
+    with pytest.raises(ValidationError, match="never edited"):
+        care_plan_item_save(care_plan=world.care_plan, kind="goal", label="Perdre 3 kg")
+
+
+def test_gp_requests_changes_which_starts_a_new_draft(world, django_capture_on_commit_callbacks):
+    gp = world.user(Role.GP)
+    with pytest.raises(ValidationError, match="Only the patient's GP"):
+        care_plan_gp_answer(care_plan=world.care_plan, gp_user=world.unrelated_gp.user,
+                            validate=True)
+    with pytest.raises(ValidationError, match="changes"):
+        care_plan_gp_answer(care_plan=world.care_plan, gp_user=gp, validate=False, comment="")
+    plan = care_plan_gp_answer(care_plan=world.care_plan, gp_user=gp, validate=False,
+                               comment="Ajouter une consultation de cardiologie")
+    assert plan.gp_status == CarePlan.GpStatus.CHANGES_REQUESTED
+    with tenant_context(world.tenant):
+        draft = CarePlan.objects.get(enrollment=world.enrollment, status=CarePlan.Status.DRAFT)
+    assert draft.version == 2 and "cardiologie" in draft.reason
+    assert set(_items(draft)) == set(_items(world.care_plan))
+    care_plan_item_save(care_plan=draft, kind="medical", label="cardiologist",
+                        count_per_year=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        v2 = care_plan_issue(care_plan=draft, actor=world.user(Role.PHYSICIAN_COORDINATOR))
+    assert v2.status == CarePlan.Status.ISSUED
+    with tenant_context(world.tenant):
+        assert CarePlan.objects.get(pk=world.care_plan.pk).status == CarePlan.Status.SUPERSEDED
+    assert "PPS v2" in mail.outbox[-1].subject
+    care_plan_gp_answer(care_plan=v2, gp_user=gp, validate=True)
+    with pytest.raises(ValidationError):  # answered once
+        care_plan_gp_answer(care_plan=v2, gp_user=gp, validate=True)
+
+
+def test_gp_validation_is_chased_at_7_and_14_days_once_each(world,
+                                                            django_capture_on_commit_callbacks):
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert care_plan_remind_gps(tenant=world.tenant, now=now + timedelta(days=6)) == 0
+        assert care_plan_remind_gps(tenant=world.tenant, now=now + timedelta(days=8)) == 1
+        assert care_plan_remind_gps(tenant=world.tenant, now=now + timedelta(days=9)) == 0
+        assert care_plan_remind_gps(tenant=world.tenant, now=now + timedelta(days=15)) == 1
+        assert care_plan_remind_gps(tenant=world.tenant, now=now + timedelta(days=30)) == 0
+    assert sum("Reminder" in m.subject for m in mail.outbox) == 2
+
+
+def test_follow_up_needs_an_issued_pps(world):
+    from tests.factories import world_factory
+
+    other = world_factory(world.tenant.__class__.objects.create(
+        slug="t2", name="T2", operator="o", inclusion_window_end=world.tenant.inclusion_window_end,
+        cumulative_inclusion_cap=10, claim_period_anchor=world.tenant.claim_period_anchor))
+    with tenant_context(other.tenant):
+        plan = CarePlan.objects.get(pk=other.care_plan.pk)
+    # A fresh enrollment in PPS definition without an issued version cannot start follow-up.
+    enrollment = other.enrollment
+    with tenant_context(other.tenant):
+        CarePlan.objects.filter(pk=plan.pk).update(status=CarePlan.Status.DRAFT)
+        from pathways.models import Enrollment
+
+        Enrollment.objects.filter(pk=enrollment.pk).update(phase=Phase.PPS_DEFINITION)
+        enrollment.refresh_from_db()
+    with pytest.raises(ValidationError, match="issued"):
+        enrollment_transition(enrollment=enrollment, to_phase=Phase.FOLLOW_UP_Y1, actor=None)
+
+
+def test_year_two_needs_the_annual_update_and_one_year_plan_goes_to_final(world):
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    enrollment = enrollment_transition(enrollment=world.enrollment, to_phase=Phase.ANNUAL_UPDATE,
+                                       actor=nurse)
+    with pytest.raises(ValidationError, match="annual PPS update"):
+        enrollment_transition(enrollment=enrollment, to_phase=Phase.FOLLOW_UP_Y2, actor=nurse)
+    update = care_plan_draft(enrollment=enrollment, actor=nurse, kind="annual_update")
+    kinds = {k for k, _label in _items(update)}
+    assert "non_reimbursed" not in kinds and "apa" in kinds  # Table 11: only APA in year 2
+    care_plan_issue(care_plan=update, actor=world.user(Role.PHYSICIAN_COORDINATOR))
+    enrollment = enrollment_transition(enrollment=enrollment, to_phase=Phase.FOLLOW_UP_Y2,
+                                       actor=nurse)
+    assert enrollment.phase == Phase.FOLLOW_UP_Y2
+    with pytest.raises(ValidationError, match="cannot move"):
+        enrollment_transition(enrollment=enrollment, to_phase=Phase.PPS_DEFINITION, actor=nurse)
+
+
+def test_pps_planned_for_one_year_skips_year_two(world):
+    from pathways.services.care_plans import care_plan_update
+
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    with pytest.raises(ValidationError, match="two years"):
+        enrollment_transition(enrollment=world.enrollment, to_phase=Phase.FINAL_ASSESSMENT,
+                              actor=nurse)
+    revision = care_plan_draft(enrollment=world.enrollment, actor=nurse, kind="revision",
+                               reason="Durée ramenée à un an")
+    care_plan_update(care_plan=revision, planned_duration_years=1)
+    care_plan_issue(care_plan=revision, actor=world.user(Role.PHYSICIAN_COORDINATOR))
+    with pytest.raises(ValidationError, match="one year"):
+        enrollment_transition(enrollment=world.enrollment, to_phase=Phase.ANNUAL_UPDATE,
+                              actor=nurse)
+    e = enrollment_transition(enrollment=world.enrollment, to_phase=Phase.FINAL_ASSESSMENT,
+                              actor=nurse)
+    assert e.phase == Phase.FINAL_ASSESSMENT
+
+
+# --- Sessions ----------------------------------------------------------------------------------
+
+def test_session_dated_before_the_enrollment_is_refused(world):
+    with pytest.raises(ValidationError, match="before the enrollment"):
+        activity_plan(enrollment=world.enrollment, kind="consultation",
+                      scheduled_at=timezone.now() - timedelta(days=400))
+
+
+def test_future_session_cannot_be_done_and_done_is_final(world):
+    with pytest.raises(ValidationError, match="future"):
+        activity_set_status(activity=world.activity, status="done")
+    missed = activity_set_status(activity=world.activity, status="missed")
+    assert missed.status == Activity.Status.MISSED
+
+
+def test_apa_group_of_4_refuses_a_fifth_patient(world):
+    from tests.factories import follow_up_patient
+
+    session = group_session_create(tenant=world.tenant, label="APA 4",
+                                   scheduled_at=timezone.now() + timedelta(days=2), capacity=4)
+    group_session_enrol(session=session, enrollment=world.enrollment)
+    with pytest.raises(ValidationError, match="already on the roster"):
+        group_session_enrol(session=session, enrollment=world.enrollment)
+    for i in range(3):
+        group_session_enrol(session=session, enrollment=follow_up_patient(world, f"GRP{i}"))
+    with pytest.raises(ValidationError, match="full"):
+        group_session_enrol(session=session, enrollment=follow_up_patient(world, "GRP9"))
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+def test_gp_validates_from_the_gp_space(client, login, world):
+    login(world.user(Role.GP))
+    home = client.get(reverse("gp:home")).content.decode()
+    assert reverse("gp:care_plan", args=[world.care_plan.pk]) in home
+    response = client.post(reverse("gp:care_plan", args=[world.care_plan.pk]),
+                           {"answer": "validate"})
+    assert response.status_code == 302
+    with tenant_context(world.tenant):
+        assert CarePlan.objects.get(pk=world.care_plan.pk).gp_status == "validated"
+
+
+def test_nurse_worklist_shows_the_pending_validation_and_missed_session(client, login, world):
+    with tenant_context(world.tenant):
+        Activity.objects.filter(pk=world.activity.pk).update(
+            status=Activity.Status.MISSED, scheduled_at=timezone.now() - timedelta(minutes=1))
+    login(world.user(Role.NURSE_COORDINATOR))
+    body = client.get(reverse("pathways:worklist")).content.decode()
+    assert "PPS v1" in body
+    assert world.patient.display_name in body
+    response = client.post(reverse("pathways:activity_status", args=[world.activity.pk]),
+                           {"status": "call", "next": "worklist"})
+    assert response.status_code == 302
+    with tenant_context(world.tenant):
+        assert Activity.objects.filter(enrollment=world.enrollment, kind="call").exists()
+
+
+def test_worklist_queries_do_not_grow_with_patients(client, login, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import follow_up_patient
+
+    login(world.user(Role.NURSE_COORDINATOR))
+    url = reverse("pathways:worklist")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(8):
+        follow_up_patient(world, f"WL{i}")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_transition_page_refuses_with_the_reason(client, login, world):
+    login(world.user(Role.NURSE_COORDINATOR))
+    response = client.post(reverse("pathways:transition", args=[world.enrollment.pk]),
+                           {"to_phase": "follow_up_y2"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert "cannot move" in response.content.decode()
+    with tenant_context(world.tenant):
+        world.enrollment.refresh_from_db()
+    assert world.enrollment.phase == Phase.FOLLOW_UP_Y1
