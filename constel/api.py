@@ -48,12 +48,14 @@ router.include_root_view = False
 
 
 def _register() -> None:
-    from pathways.api import EnrollmentViewSet
+    from pathways.api import ActivityViewSet, CarePlanViewSet, EnrollmentViewSet
     from patients.api import PatientViewSet, ProfessionalViewSet
 
     router.register("patients", PatientViewSet, basename="patient")
     router.register("enrollments", EnrollmentViewSet, basename="enrollment")
     router.register("professionals", ProfessionalViewSet, basename="professional")
+    router.register("care-plans", CarePlanViewSet, basename="care-plan")
+    router.register("activities", ActivityViewSet, basename="activity")
 
 
 _register()

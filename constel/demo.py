@@ -279,5 +279,86 @@ def _patients(tenant, rng, sites, gps, pros, count, domain, logins) -> None:
                        notice_version="2025-07", evidence=b"demo-signed-form",
                        ip_address="127.0.0.1", actor=nurse,
                        at=timezone.make_aware(datetime.combine(included, time(10, 0))))
-        enrollment_include(enrollment=enrollment, actor=nurse, on=included)
+        enrollment = enrollment_include(enrollment=enrollment, actor=nurse, on=included)
+        _pathway(enrollment, stage, included, rng, nurse=nurse, medco=medco_user, pros=pros)
 
+
+
+def _at(day: date, hour: int = 10):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def _pathway(enrollment, stage: int, included: date, rng: random.Random, *, nurse, medco,
+             pros) -> None:
+    """Drive an included patient further along the pathway, with dated events:
+    stage 4 stays in the initial assessment, 3 has a PPS draft, 2 a PPS awaiting the GP,
+    1 and 0 a validated PPS with sessions done and missed (0 also in year 2 or exited)."""
+    from django.utils import timezone
+
+    from constel.tenancy import tenant_context
+    from pathways.models import Enrollment
+    from pathways.services import enrollment_exit, enrollment_transition
+    from pathways.services.activities import activity_plan, activity_set_status
+    from pathways.services.care_plans import (
+        care_plan_draft,
+        care_plan_gp_answer,
+        care_plan_issue,
+    )
+
+    today = timezone.localdate()
+    with tenant_context(enrollment.tenant_id):
+        # Imported history: the record existed since the proposal, before the inclusion.
+        Enrollment.objects.filter(pk=enrollment.pk).update(
+            created_at=_at(included - timedelta(days=20)))
+        enrollment.refresh_from_db()
+    assessment_day = included + timedelta(days=rng.randint(15, 40))
+    if stage == 4 or assessment_day >= today:
+        activity_plan(enrollment=enrollment, kind="assessment",
+                      scheduled_at=_at(max(assessment_day, today + timedelta(days=3)), 9),
+                      professional=pros[Role.SPECIALIST], duration_minutes=45)
+        return
+    for hour, role in ((9, Role.SPECIALIST), (11, Role.ALLIED_PROFESSIONAL)):
+        a = activity_plan(enrollment=enrollment, kind="assessment",
+                          scheduled_at=_at(assessment_day, hour), professional=pros[role],
+                          duration_minutes=45)
+        activity_set_status(activity=a, status="done")
+    enrollment = enrollment_transition(enrollment=enrollment, to_phase="pps_definition",
+                                       actor=nurse, effective_on=assessment_day)
+    apa = "group_of_4" if rng.random() < 0.3 else "group_of_10"
+    plan = care_plan_draft(enrollment=enrollment, actor=nurse, kind="initial", apa_schedule=apa)
+    if stage == 3:
+        return
+    pps_day = min(assessment_day + timedelta(days=rng.randint(7, 21)), today)
+    plan = care_plan_issue(care_plan=plan, actor=medco, on=pps_day)
+    enrollment = enrollment_transition(enrollment=enrollment, to_phase="follow_up_y1",
+                                       actor=nurse, effective_on=pps_day)
+    if stage != 2:
+        care_plan_gp_answer(care_plan=plan, gp_user=enrollment.patient.gp.user, validate=True)
+    # Sessions along year 1: mostly done, some missed, the next ones planned.
+    day = pps_day + timedelta(days=10)
+    kinds = ["non_reimbursed", "education", "apa", "apa", "consultation"]
+    while day < min(pps_day + timedelta(days=330), today + timedelta(days=20)):
+        kind = rng.choice(kinds)
+        a = activity_plan(enrollment=enrollment, kind=kind, scheduled_at=_at(day, 14),
+                          profession={"apa": "sports_educator", "education": "education_nurse",
+                                      "non_reimbursed": "dietitian"}.get(kind, "cardiologist"),
+                          duration_minutes=60 if kind == "apa" else 45)
+        if day < today:
+            activity_set_status(activity=a, status="missed" if rng.random() < 0.12 else "done")
+        day += timedelta(days=rng.randint(12, 35))
+    if stage == 0 and pps_day + timedelta(days=365) < today:
+        enrollment = enrollment_transition(enrollment=enrollment, to_phase="annual_update",
+                                           actor=nurse, effective_on=pps_day + timedelta(days=350))
+        update = care_plan_draft(enrollment=enrollment, actor=nurse, kind="annual_update",
+                                 apa_schedule=apa)
+        care_plan_issue(care_plan=update, actor=medco, on=pps_day + timedelta(days=360))
+        enrollment = enrollment_transition(enrollment=enrollment, to_phase="follow_up_y2",
+                                           actor=nurse, effective_on=pps_day + timedelta(days=365))
+        if rng.random() < 0.3:
+            enrollment_exit(enrollment=enrollment, actor=nurse, reason="patient_choice",
+                            on=min(pps_day + timedelta(days=420), today),
+                            note="Souhaite arrêter le suivi à distance.")

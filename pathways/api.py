@@ -1,13 +1,21 @@
-"""/api/v1/enrollments/ — scoped like the pages (the patient must be in scope)."""
+"""/api/v1/enrollments/, /api/v1/care-plans/, /api/v1/activities/ — scoped like the pages."""
 
 from __future__ import annotations
 
-from rest_framework import serializers, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
-from constel.access import Cap, patients_in_scope
+from constel.access import Cap, clinical_scope_filter, patients_in_scope
 from constel.api import HasCap
 from constel.tenancy import get_object_for_tenant_or_404
-from pathways.models import Enrollment
+from pathways.models import Activity, CarePlan, CarePlanItem, Enrollment, Phase
+from pathways.services import activities as activity_services
+from pathways.services import care_plans as care_plan_services
+from pathways.services import enrollment_transition, next_phases
+from patients.models import Professional
 
 
 class EnrollmentSerializer(serializers.ModelSerializer):
@@ -19,6 +27,12 @@ class EnrollmentSerializer(serializers.ModelSerializer):
                   "included_on", "exited_on", "exit_reason", "gp_agreement", "created_at"]
 
 
+class TransitionSerializer(serializers.Serializer):
+    to_phase = serializers.ChoiceField(choices=Phase.choices)
+    effective_on = serializers.DateField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
 class EnrollmentViewSet(viewsets.ReadOnlyModelViewSet):
     """Enrollments of the patients in the caller's scope. Filter with ``phase``."""
 
@@ -26,6 +40,7 @@ class EnrollmentViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Enrollment.objects.none()
     permission_classes = [HasCap]
     required_cap = Cap.PATIENT_IDENTITY
+    action_caps = {"transition": Cap.ENROLLMENT_MANAGE}
 
     def get_queryset(self):  # type: ignore[override]
         qs = (Enrollment.objects.for_tenant(self.request.tenant)
@@ -37,3 +52,184 @@ class EnrollmentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self) -> Enrollment:
         return get_object_for_tenant_or_404(self.get_queryset(), self.request.tenant,
                                             pk=self.kwargs["pk"])
+
+    @extend_schema(request=TransitionSerializer, responses={200: EnrollmentSerializer})
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None) -> Response:
+        """Move to the next phase; 400 with the blocking reasons when it cannot."""
+        enrollment = self.get_object()
+        incoming = TransitionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        d = incoming.validated_data
+        enrollment = enrollment_transition(enrollment=enrollment, to_phase=d["to_phase"],
+                                           actor=request.user,
+                                           effective_on=d.get("effective_on"),
+                                           reason=d.get("reason", ""))
+        return Response(EnrollmentSerializer(enrollment).data)
+
+    @action(detail=True, methods=["get"], url_path="next-phases")
+    def next_phases(self, request, pk=None) -> Response:
+        """The reachable phases and what blocks each."""
+        enrollment = self.get_object()
+        return Response([{"phase": p, "blockers": b} for p, b in next_phases(enrollment)])
+
+
+class CarePlanItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CarePlanItem
+        fields = ["id", "kind", "label", "profession", "professional", "count_per_year",
+                  "frequency", "details"]
+
+
+class CarePlanSerializer(serializers.ModelSerializer):
+    items = CarePlanItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CarePlan
+        fields = ["id", "enrollment", "version", "kind", "status", "year", "reason",
+                  "planned_duration_years", "apa_schedule", "goals", "issued_on", "gp_status",
+                  "gp_comment", "items"]
+
+
+class CarePlanCreateSerializer(serializers.Serializer):
+    enrollment = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=CarePlan.Kind.choices)
+    reason = serializers.CharField(required=False, allow_blank=True)
+    apa_schedule = serializers.ChoiceField(choices=["group_of_10", "group_of_4"],
+                                           required=False)
+
+
+class GpAnswerSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True)
+
+
+class CarePlanViewSet(viewsets.ReadOnlyModelViewSet):
+    """PPS versions. Drafts are created with their defaults, issued, then validated or
+    returned by the patient's GP (``validate`` / ``request-changes``)."""
+
+    serializer_class = CarePlanSerializer
+    queryset = CarePlan.objects.none()
+    permission_classes = [HasCap]
+    required_cap = Cap.PATIENT_CLINICAL
+    action_caps = {"create": Cap.PPS_EDIT, "issue": Cap.PPS_ISSUE,
+                   "validate": Cap.GP_SPACE, "request_changes": Cap.GP_SPACE}
+
+    def get_queryset(self):  # type: ignore[override]
+        membership = self.request.membership
+        scope = patients_in_scope(membership).filter(clinical_scope_filter(membership))
+        qs = (CarePlan.objects.for_tenant(self.request.tenant)
+              .filter(enrollment__patient__in=scope).prefetch_related("items")
+              .order_by("enrollment", "version"))
+        if membership.role == "gp":
+            qs = qs.exclude(status=CarePlan.Status.DRAFT)
+        enrollment = self.request.query_params.get("enrollment")
+        return qs.filter(enrollment_id=enrollment) if enrollment else qs
+
+    def get_object(self) -> CarePlan:
+        return get_object_for_tenant_or_404(self.get_queryset(), self.request.tenant,
+                                            pk=self.kwargs["pk"])
+
+    @extend_schema(request=CarePlanCreateSerializer, responses={201: CarePlanSerializer})
+    def create(self, request, *args, **kwargs) -> Response:
+        incoming = CarePlanCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        d = incoming.validated_data
+        enrollment = get_object_for_tenant_or_404(
+            Enrollment.objects.filter(patient__in=patients_in_scope(request.membership)),
+            request.tenant, pk=d["enrollment"])
+        plan = care_plan_services.care_plan_draft(
+            enrollment=enrollment, actor=request.user, kind=d["kind"],
+            reason=d.get("reason", ""), apa_schedule=d.get("apa_schedule", "group_of_10"))
+        return Response(CarePlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: CarePlanSerializer})
+    @action(detail=True, methods=["post"])
+    def issue(self, request, pk=None) -> Response:
+        plan = care_plan_services.care_plan_issue(care_plan=self.get_object(),
+                                                  actor=request.user)
+        return Response(CarePlanSerializer(plan).data)
+
+    @extend_schema(request=GpAnswerSerializer, responses={200: CarePlanSerializer})
+    @action(detail=True, methods=["post"])
+    def validate(self, request, pk=None) -> Response:
+        plan = care_plan_services.care_plan_gp_answer(
+            care_plan=self.get_object(), gp_user=request.user, validate=True,
+            comment=request.data.get("comment", ""))
+        return Response(CarePlanSerializer(plan).data)
+
+    @extend_schema(request=GpAnswerSerializer, responses={200: CarePlanSerializer})
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request, pk=None) -> Response:
+        plan = care_plan_services.care_plan_gp_answer(
+            care_plan=self.get_object(), gp_user=request.user, validate=False,
+            comment=request.data.get("comment", ""))
+        return Response(CarePlanSerializer(plan).data)
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Activity
+        fields = ["id", "enrollment", "kind", "profession", "professional", "group_session",
+                  "scheduled_at", "duration_minutes", "status", "note"]
+        read_only_fields = ["group_session", "status"]
+
+
+class ActivityStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Activity.Status.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Appointments and sessions of the patients in scope; ``status`` to mark them."""
+
+    serializer_class = ActivitySerializer
+    queryset = Activity.objects.none()
+    permission_classes = [HasCap]
+    required_cap = Cap.PATIENT_CLINICAL
+    action_caps = {"create": Cap.ACTIVITY_MANAGE, "set_status": Cap.ACTIVITY_MANAGE}
+
+    def get_queryset(self):  # type: ignore[override]
+        qs = (Activity.objects.for_tenant(self.request.tenant)
+              .filter(enrollment__patient__in=patients_in_scope(self.request.membership))
+              .order_by("-scheduled_at", "pk"))
+        enrollment = self.request.query_params.get("enrollment")
+        return qs.filter(enrollment_id=enrollment) if enrollment else qs
+
+    def get_object(self) -> Activity:
+        return get_object_for_tenant_or_404(self.get_queryset(), self.request.tenant,
+                                            pk=self.kwargs["pk"])
+
+    def perform_create(self, serializer) -> None:
+        d = serializer.validated_data
+        enrollment = d["enrollment"]
+        if not patients_in_scope(self.request.membership).filter(
+                pk=enrollment.patient_id).exists():
+            raise PermissionDenied
+        professional = d.get("professional")
+        if professional is not None and professional.tenant_id != self.request.tenant.pk:
+            raise serializers.ValidationError({"professional": "Unknown professional."})
+        serializer.instance = activity_services.activity_plan(
+            enrollment=enrollment, kind=d["kind"], scheduled_at=d["scheduled_at"],
+            professional=professional, profession=d.get("profession", ""),
+            duration_minutes=d.get("duration_minutes", 30), note=d.get("note", ""))
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        tenant = getattr(self.request, "tenant", None)  # absent while the schema is built
+        if tenant is not None and "enrollment" in getattr(serializer, "fields", {}):
+            serializer.fields["enrollment"].queryset = Enrollment.objects.for_tenant(tenant)
+            serializer.fields["professional"].queryset = Professional.objects.for_tenant(tenant)
+        return serializer
+
+    @extend_schema(request=ActivityStatusSerializer, responses={200: ActivitySerializer})
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None) -> Response:
+        activity = self.get_object()
+        incoming = ActivityStatusSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        activity = activity_services.activity_set_status(
+            activity=activity, status=incoming.validated_data["status"],
+            note=incoming.validated_data.get("note"))
+        return Response(ActivitySerializer(activity).data)
+
+

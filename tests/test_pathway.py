@@ -264,3 +264,39 @@ def test_transition_page_refuses_with_the_reason(client, login, world):
     with tenant_context(world.tenant):
         world.enrollment.refresh_from_db()
     assert world.enrollment.phase == Phase.FOLLOW_UP_Y1
+
+
+def test_api_transition_answers_400_with_the_blockers(client, login, world):
+    login(world.user(Role.NURSE_COORDINATOR))
+    url = f"/api/v1/enrollments/{world.enrollment.pk}/transition/"
+    response = client.post(url, {"to_phase": "follow_up_y2"}, content_type="application/json")
+    assert response.status_code == 400
+    assert "phase" in response.json()
+    bad = client.post(url, {"to_phase": "nowhere"}, content_type="application/json")
+    assert bad.status_code == 400 and "to_phase" in bad.json()
+    ok = client.post(url, {"to_phase": "annual_update"}, content_type="application/json")
+    assert ok.status_code == 200 and ok.json()["phase"] == "annual_update"
+
+
+def test_api_care_plan_flow(client, login, world):
+    login(world.user(Role.GP))
+    response = client.post(f"/api/v1/care-plans/{world.care_plan.pk}/request-changes/",
+                           {"comment": "Ajouter la kiné"}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["gp_status"] == "changes_requested"
+    login(world.user(Role.PHYSICIAN_COORDINATOR))
+    plans = client.get(f"/api/v1/care-plans/?enrollment={world.enrollment.pk}").json()["results"]
+    draft = next(p for p in plans if p["status"] == "draft")
+    issued = client.post(f"/api/v1/care-plans/{draft['id']}/issue/")
+    assert issued.status_code == 200 and issued.json()["status"] == "issued"
+    # The GP never sees drafts through the API.
+    login(world.user(Role.GP))
+    statuses = {p["status"] for p in client.get("/api/v1/care-plans/").json()["results"]}
+    assert "draft" not in statuses
+
+
+def test_api_activity_before_enrollment_is_a_field_error(client, login, world):
+    login(world.user(Role.NURSE_COORDINATOR))
+    response = client.post("/api/v1/activities/", {
+        "enrollment": str(world.enrollment.pk), "kind": "consultation",
+        "scheduled_at": "2020-01-01T10:00:00+01:00"}, content_type="application/json")
+    assert response.status_code == 400 and "scheduled_at" in response.json()

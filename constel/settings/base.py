@@ -190,6 +190,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PhaseEnum": "pathways.models.Phase",
+        "CarePlanKindEnum": "pathways.models.CarePlan.Kind",
+        "CarePlanStatusEnum": "pathways.models.CarePlan.Status",
+        "CarePlanItemKindEnum": "pathways.models.CarePlanItem.Kind",
+        "ActivityKindEnum": "pathways.models.Activity.Kind",
+        "ActivityStatusEnum": "pathways.models.Activity.Status",
+        "ProfessionalKindEnum": "patients.models.Professional.Kind",
+    },
 }
 
 # --- Security headers ---------------------------------------------------------------------

@@ -11,6 +11,8 @@ from pathways.services.enrollments import (  # noqa: F401  (names used across th
     gp_agreement_record_phone,
     inclusion_blockers,
     inclusion_count,
+    next_phases,
+    phase_blockers,
     referral_accept,
     referral_decline,
     referral_reassess,
