@@ -302,7 +302,11 @@ def _pathway(enrollment, stage: int, included: date, rng: random.Random, *, nurs
     from constel.tenancy import tenant_context
     from pathways.models import Enrollment
     from pathways.services import enrollment_exit, enrollment_transition
-    from pathways.services.activities import activity_plan, activity_set_status
+    from pathways.services.activities import (
+        activity_plan,
+        activity_plan_call,
+        activity_set_status,
+    )
     from pathways.services.care_plans import (
         care_plan_draft,
         care_plan_gp_answer,
@@ -348,7 +352,10 @@ def _pathway(enrollment, stage: int, included: date, rng: random.Random, *, nurs
                                       "non_reimbursed": "dietitian"}.get(kind, "cardiologist"),
                           duration_minutes=60 if kind == "apa" else 45)
         if day < today:
-            activity_set_status(activity=a, status="missed" if rng.random() < 0.12 else "done")
+            missed = rng.random() < 0.12
+            activity_set_status(activity=a, status="missed" if missed else "done")
+            if missed and day < today - timedelta(days=45):
+                activity_plan_call(activity=a)  # the nurse called back long ago
         day += timedelta(days=rng.randint(12, 35))
     if stage == 0 and pps_day + timedelta(days=365) < today:
         enrollment = enrollment_transition(enrollment=enrollment, to_phase="annual_update",

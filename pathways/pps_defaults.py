@@ -16,9 +16,29 @@ NON_REIMBURSED_Y1 = {
     "psychologist": {"MONO": Decimal("1"), "POLY": Decimal("2.5")},
 }
 APA_SCHEDULES = {
-    "group_of_10": ["2/week for 3 months", "1/month for 9 months", "1 every 2 months in year 2"],
-    "group_of_4": ["2/week for 3 months", "1/month for 1 year 9 months"],
+    "group_of_10": ["2 par semaine pendant 3 mois", "1 par mois pendant 9 mois",
+                    "1 tous les 2 mois en année 2"],
+    "group_of_4": ["2 par semaine pendant 3 mois", "1 par mois pendant 1 an et 9 mois"],
 }
+# The PPS is a clinical document in the programme's language: labels are stored in French,
+# the codes beside them (``Proposal.code``, ``details["code"]``) stay stable.
+LABELS = {
+    "dietitian": "Diététicien·ne", "psychologist": "Psychologue",
+    "neuropsychologist": "Neuropsychologue", "tobacco_specialist": "Tabacologue",
+    "social_worker": "Assistant·e social·e",
+    "etp_programme": "Programme d'ETP classique (bilan éducatif, séances, évaluation)",
+    "dietitian_session": "Séance d'éducation diététique",
+    "education_nurse_session": "Séances avec l'infirmière d'éducation",
+    "apa_education": "Séance d'éducation à l'activité physique",
+    "group_of_10": "Activité physique adaptée en groupe de 10",
+    "group_of_4": "Activité physique adaptée en groupe de 4",
+    "body_weight": "Poids", "blood_pressure": "Tension artérielle",
+    "capillary_glucose": "Glycémie capillaire", "spo2": "Saturation en oxygène (SpO2)",
+    "scale": "Balance", "blood_pressure_monitor": "Tensiomètre",
+    "pulse_oximeter": "Oxymètre de pouls", "pedometer": "Podomètre",
+}
+FREQUENCIES = {"daily": "tous les jours", "3/week": "3 fois par semaine",
+               "2/week": "2 fois par semaine"}
 # Sessions implied by each schedule, per programme year (13 weeks × 2, then monthly…).
 APA_SESSIONS = {
     "group_of_10": {1: 26 + 9, 2: 6},
@@ -46,11 +66,15 @@ def nearest_whole(value: Decimal) -> int:
 @dataclass(frozen=True)
 class Proposal:
     kind: str
-    label: str
+    code: str
     profession: str = ""
     count_per_year: int | None = None
     frequency: str = ""
     details: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.code, self.code)
 
 
 def propose(*, group: str, year: int, age: int, smoker: bool,
@@ -74,7 +98,7 @@ def propose(*, group: str, year: int, age: int, smoker: bool,
         items.append(Proposal("non_reimbursed", "social_worker", "social_worker", 1))
         if group == "MONO":
             items.append(Proposal("education", "etp_programme", "education_nurse", None,
-                                  "8 h in groups of 8 over 2 years",
+                                  "8 h en groupes de 8 sur 2 ans",
                                   {"initial_assessment": True, "final_assessment": True}))
         else:
             items += [
@@ -93,8 +117,10 @@ def propose(*, group: str, year: int, age: int, smoker: bool,
             if indicator in seen:
                 continue
             seen.add(indicator)
-            items.append(Proposal("telefollow_up", indicator, "", None, frequency,
-                                  {"indicator": indicator, "rule": rule}))
+            items.append(Proposal("telefollow_up", indicator, "", None,
+                                  FREQUENCIES.get(frequency, frequency),
+                                  {"indicator": indicator, "frequency": frequency,
+                                   "rule": rule}))
             if indicator in EQUIPMENT:
                 items.append(Proposal("equipment", EQUIPMENT[indicator]))
     items.append(Proposal("equipment", "pedometer"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -96,6 +96,9 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
         section("assessment", _("Initial assessments to organise"),
                 Enrollment.objects.filter(phase=Phase.INITIAL_ASSESSMENT,
                                           included_on__lte=today)
+                .exclude(Exists(Activity.objects.filter(
+                    enrollment=OuterRef("pk"), kind=Activity.Kind.ASSESSMENT,
+                    status__in=[Activity.Status.PLANNED, Activity.Status.DONE])))
                 .select_related("patient").order_by("included_on"),
                 "patient"),
     ]

@@ -40,7 +40,7 @@ def _items(plan):
 # --- Table 3 defaults (pure) -----------------------------------------------------------------
 
 def test_poly_year1_defaults_follow_table3():
-    items = {p.label: p for p in pps_defaults.propose(group="POLY", year=1, age=70, smoker=True,
+    items = {p.code: p for p in pps_defaults.propose(group="POLY", year=1, age=70, smoker=True,
                                                       pathologies=["heart_failure_chronic_and_acute"])}
     assert items["dietitian"].count_per_year == 2
     assert items["psychologist"].count_per_year == 3  # 2.5 budget average → nearest whole
@@ -53,11 +53,12 @@ def test_poly_year1_defaults_follow_table3():
 
 
 def test_mono_year1_has_etp_programme_and_apa_in_groups_of_10():
-    items = {p.label: p for p in pps_defaults.propose(group="MONO", year=1, age=50, smoker=False,
+    items = {p.code: p for p in pps_defaults.propose(group="MONO", year=1, age=50, smoker=False,
                                                       pathologies=["copd"])}
     assert items["dietitian"].count_per_year == 1 and items["psychologist"].count_per_year == 1
     assert "neuropsychologist" not in items and "tobacco_specialist" not in items
-    assert items["etp_programme"].frequency == "8 h in groups of 8 over 2 years"
+    assert items["etp_programme"].frequency == "8 h en groupes de 8 sur 2 ans"
+    assert items["etp_programme"].label.startswith("Programme d'ETP")
     assert items["group_of_10"].details["group_size"] == 10
     with pytest.raises(ValueError):
         pps_defaults.propose(group="MONO", year=1, age=50, smoker=False, pathologies=[],
@@ -100,7 +101,7 @@ def test_gp_requests_changes_which_starts_a_new_draft(world, django_capture_on_c
         draft = CarePlan.objects.get(enrollment=world.enrollment, status=CarePlan.Status.DRAFT)
     assert draft.version == 2 and "cardiologie" in draft.reason
     assert set(_items(draft)) == set(_items(world.care_plan))
-    care_plan_item_save(care_plan=draft, kind="medical", label="cardiologist",
+    care_plan_item_save(care_plan=draft, kind="medical", label="Cardiologue",
                         count_per_year=2)
     with django_capture_on_commit_callbacks(execute=True):
         v2 = care_plan_issue(care_plan=draft, actor=world.user(Role.PHYSICIAN_COORDINATOR))

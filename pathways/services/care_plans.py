@@ -59,7 +59,7 @@ def _default_items(enrollment: Enrollment, target: CarePlan, *, year: int) -> No
         CarePlanItem.objects.create(
             tenant_id=target.tenant_id, care_plan=target, kind=p.kind, label=p.label,
             profession=p.profession, count_per_year=p.count_per_year, frequency=p.frequency,
-            details=p.details, position=position)
+            details={**p.details, "code": p.code}, position=position)
 
 
 @transaction.atomic

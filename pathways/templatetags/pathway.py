@@ -1,0 +1,24 @@
+"""Display helpers of the pathway pages."""
+
+from django import template
+from django.utils.translation import gettext_lazy as _
+
+register = template.Library()
+
+PROFESSIONS = {
+    "dietitian": _("dietitian"), "psychologist": _("psychologist"),
+    "neuropsychologist": _("neuropsychologist"), "tobacco_specialist": _("tobacco specialist"),
+    "social_worker": _("social worker"), "education_nurse": _("education nurse"),
+    "sports_educator": _("APA educator"), "sports_physician": _("sports physician"),
+    "cardiologist": _("cardiologist"), "diabetologist": _("diabetologist"),
+    "nurse": _("nurse"), "podiatrist": _("podiatrist"),
+    "hospital_pharmacist": _("hospital pharmacist"),
+    "community_pharmacist": _("community pharmacist"),
+    "general_practice": _("general practice"), "internal_medicine": _("internal medicine"),
+}
+
+
+@register.filter
+def profession(code: str) -> str:
+    """The users' word for a profession code (unknown codes shown as typed)."""
+    return PROFESSIONS.get(code or "", code or "")
