@@ -365,3 +365,30 @@ def invitation_accept(*, tenant: Tenant, token: str, password: str) -> User:
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         return user
+
+
+@transaction.atomic
+def pathology_counts_as(*, tenant: Tenant, mapping: dict[str, str]) -> None:
+    """Declare pathologies that count together as one for MONO/POLY (DESIGN §4), then
+    rebuild every patient's group history."""
+    from patients.models import Pathology
+
+    with tenant_context(tenant):
+        codes = set(Pathology.objects.values_list("code", flat=True))
+        for code, target in mapping.items():
+            if target and (target not in codes or target == code):
+                raise ValidationError({"counts_as": _("“%(code)s” cannot count as “%(t)s”.")
+                                       % {"code": code, "t": target}})
+            if target and mapping.get(target):
+                raise ValidationError({"counts_as": _("Point to a pathology that itself counts "
+                                                      "as itself (no chains).")})
+        changed = False
+        for pathology in Pathology.objects.select_for_update():
+            wanted = mapping.get(pathology.code, pathology.counts_as)
+            if wanted != pathology.counts_as:
+                pathology.counts_as = wanted
+                pathology.save(update_fields=["counts_as"])
+                changed = True
+        if changed:
+            for patient in Patient.objects.filter(diagnoses__isnull=False).distinct():
+                _group_rebuild(patient)

@@ -232,3 +232,25 @@ def professional_detail(request: HttpRequest, professional_id: str) -> HttpRespo
                   {"pro": pro, "form": form, "conventions": pro.conventions.all(),
                    "can_edit": has_cap(request.membership, Cap.DIRECTORY_EDIT)},
                   status=400 if form.errors else 200)
+
+
+@membership_required(cap=Cap.CONFIG_CLINICAL)
+@require_http_methods(["GET", "POST"])
+def pathology_catalogue(request: HttpRequest) -> HttpResponse:
+    """The tenant's pathology catalogue; pathologies may be declared to count as one."""
+    from patients.models import Pathology
+
+    pathologies = list(Pathology.objects.for_tenant(request.tenant))
+    if request.method == "POST":
+        try:
+            services.pathology_counts_as(
+                tenant=request.tenant,
+                mapping={p.code: request.POST.get(f"counts_as_{p.code}", "")
+                         for p in pathologies})
+        except ValidationError as exc:
+            for m in exc.messages:
+                messages.error(request, m)
+        else:
+            messages.success(request, _("Catalogue saved."))
+            return redirect("patients:catalogue")
+    return render(request, "patients/catalogue.html", {"pathologies": pathologies})

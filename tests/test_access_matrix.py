@@ -200,6 +200,7 @@ ACCESS: dict[str, Entry] = {
                                     kwargs=lambda w: {"pk": w.enrollment.pk}),
     "enrollment-transition": Entry(ok=roles(400, INBOX), method="post", anonymous=401,
                                    scoped=True, kwargs=lambda w: {"pk": w.enrollment.pk}),
+    "patients:catalogue": Entry(ok=roles(200, R.PHYSICIAN_COORDINATOR, R.PROGRAMME_MANAGER)),
     "gp:refer": Entry(ok={R.GP: 200}),
     "gp:agreement": Entry(ok={R.GP: 404}, scoped=True,
                           kwargs=lambda w: {"tenant_slug": w.tenant.slug, "token": "not-a-token"}),

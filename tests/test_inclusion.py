@@ -277,3 +277,18 @@ def test_objections_are_mirrored_and_change_gp_access(world):
     consent_record(patient=world.patient, kind=Consent.Kind.SHARING_OBJECTION, granted=False,
                    method=Consent.Method.ORAL, actor=None)
     assert can_see_clinical(gp_membership, world.patient)
+
+
+def test_tenant_declares_two_pathologies_counting_as_one(client, login, world):
+    from patients.services import pathology_counts_as
+
+    # world.patient has COPD and heart failure: POLY.
+    today = timezone.localdate()
+    assert group_on(world.patient, today) == "POLY"
+    with pytest.raises(ValidationError):
+        pathology_counts_as(tenant=world.tenant, mapping={"copd": "copd"})
+    login(world.user(Role.PROGRAMME_MANAGER))
+    response = client.post("/patients/catalogue/",
+                           {"counts_as_heart_failure_chronic_and_acute": "copd"})
+    assert response.status_code == 302
+    assert group_on(world.patient, today) == "MONO"
