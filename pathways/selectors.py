@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from constel.access import patients_in_scope
 from constel.models import Membership
-from pathways.models import Activity, CarePlan, Enrollment, Phase
+from pathways.models import Activity, CarePlan, ChecklistItem, Enrollment, EquipmentLoan, Phase
 
 
 @dataclass
@@ -47,6 +47,17 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _still_valid(tenant_id, today) -> Q:
+    """Checklist items done recently enough not to be repeated (one query for the few
+    distinct validity windows of the tenant)."""
+    windows = set(ChecklistItem.objects.filter(tenant_id=tenant_id, validity_days__isnull=False)
+                  .values_list("validity_days", flat=True).distinct())
+    cond = Q(pk__in=[])
+    for days in windows:
+        cond |= Q(validity_days=days, done_on__gte=today - timedelta(days=days))
+    return cond
 
 
 def worklist(*, membership: Membership, site: str = "", group: str = "",
@@ -93,6 +104,21 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                 .exclude(referral_status__in=["received", "in_review"])
                 .select_related("patient", "gp_agreement").order_by("created_at"),
                 "patient"),
+        section("return_home", _("Return-home reviews after a hospitalisation"),
+                Activity.objects.filter(kind=Activity.Kind.RETURN_HOME_REVIEW,
+                                        status=Activity.Status.PLANNED)
+                .select_related("enrollment__patient", "professional").order_by("scheduled_at"),
+                "enrollment__patient"),
+        section("checklist", _("Pre-assessment items to collect"),
+                ChecklistItem.objects.filter(received=False,
+                                             enrollment__phase=Phase.INITIAL_ASSESSMENT)
+                .exclude(_still_valid(tenant_id, today))
+                .select_related("enrollment__patient").order_by("enrollment", "label"),
+                "enrollment__patient"),
+        section("equipment", _("Equipment to recover after an exit"),
+                EquipmentLoan.objects.filter(returned_on=None, enrollment__phase=Phase.EXITED)
+                .select_related("enrollment__patient", "equipment").order_by("lent_on"),
+                "enrollment__patient"),
         section("assessment", _("Initial assessments to organise"),
                 Enrollment.objects.filter(phase=Phase.INITIAL_ASSESSMENT,
                                           included_on__lte=today)

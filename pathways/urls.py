@@ -28,3 +28,25 @@ urlpatterns += [
     path("groups/", views_care.group_sessions, name="group_sessions"),
     path("groups/<uuid:session_id>/", views_care.group_session_detail, name="group_session"),
 ]
+
+from pathways import views_records  # noqa: E402
+
+urlpatterns += [
+    path("equipment/", views_records.equipment_inventory, name="equipment"),
+    path("<uuid:enrollment_id>/checklist/", views_records.checklist_mark, name="checklist_mark"),
+    path("<uuid:enrollment_id>/time/", views_records.time_record, name="time_record"),
+    path("<uuid:enrollment_id>/reconciliation/", views_records.reconciliation_record,
+         name="reconciliation_record"),
+    path("<uuid:enrollment_id>/equipment/lend/", views_records.equipment_lend,
+         name="equipment_lend"),
+    path("<uuid:enrollment_id>/equipment/return/", views_records.equipment_return,
+         name="equipment_return"),
+    path("<uuid:enrollment_id>/hospitalisations/", views_records.hospitalisation_record,
+         name="hospitalisation_record"),
+    path("<uuid:enrollment_id>/lab-results/", views_records.lab_result_record,
+         name="lab_result_record"),
+    path("<uuid:enrollment_id>/goals/", views_records.goal_review_record,
+         name="goal_review_record"),
+    path("<uuid:enrollment_id>/final-assessment/", views_records.final_assessment_record,
+         name="final_assessment_record"),
+]

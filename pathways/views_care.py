@@ -17,9 +17,21 @@ from constel.access import Cap, has_cap, log_patient_read, membership_required, 
 from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
 from pathways import selectors
-from pathways.models import Activity, CarePlan, CarePlanItem, Enrollment, GroupSession, Phase
+from pathways.models import (
+    Activity,
+    CarePlan,
+    CarePlanItem,
+    Enrollment,
+    Equipment,
+    FinalAssessment,
+    GoalReview,
+    GroupSession,
+    Hospitalisation,
+    Phase,
+    TimeEntry,
+)
 from pathways.services import activities as activity_services
-from pathways.services import care_plans, enrollments
+from pathways.services import care_plans, care_records, enrollments
 from patients.models import Professional
 
 
@@ -66,6 +78,23 @@ def enrollment_detail(request: HttpRequest, enrollment_id: str) -> HttpResponse:
         "can_edit_pps": has_cap(request.membership, Cap.PPS_EDIT),
         "can_activity": has_cap(request.membership, Cap.ACTIVITY_MANAGE),
         "plan_kinds": CarePlan.Kind.choices,
+        "checklist": enrollment.checklist.all(),
+        "today": timezone.localdate(),
+        "time_entries": enrollment.time_entries.select_related("by")[:30],
+        "time_kinds": TimeEntry.Kind.choices,
+        "reconciliations": enrollment.reconciliations.all(),
+        "loans": enrollment.equipment_loans.select_related("equipment"),
+        "available_equipment": Equipment.objects.for_tenant(request.tenant).filter(
+            state=Equipment.State.AVAILABLE),
+        "stays": enrollment.hospitalisations.all(),
+        "stay_kinds": Hospitalisation.Kind.choices,
+        "lab_results": enrollment.lab_results.all()[:30],
+        "lab_tests": care_records.LAB_TESTS,
+        "goals": enrollment.goal_reviews.all()[:20],
+        "goal_codes": care_records.GOALS,
+        "goal_statuses": GoalReview.Status.choices,
+        "final": FinalAssessment.objects.filter(enrollment=enrollment).first(),
+        "can_medication": has_cap(request.membership, Cap.PATIENT_MEDICATION),
     })
 
 

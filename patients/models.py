@@ -110,6 +110,7 @@ class Patient(TenantOwned):
                                     blank=True)
     height_cm = models.PositiveSmallIntegerField(_("height (cm)"), null=True, blank=True)
     antidepressant_treatment = models.BooleanField(_("antidepressant treatment"), default=False)
+    smoker = models.BooleanField(_("smoker"), default=False)  # history kept by simple-history
     created_at = models.DateTimeField(auto_now_add=True)
 
     history = clinical_history()

@@ -171,6 +171,10 @@ def enrollment_transition(*, enrollment: Enrollment, to_phase: str, actor: User 
         )
         enrollment.phase = to_phase
         enrollment.save()
+        if to_phase == Phase.INITIAL_ASSESSMENT:
+            from pathways.services.care_records import checklist_init
+
+            checklist_init(enrollment=enrollment)
         return enrollment
 
 
@@ -186,6 +190,12 @@ def enrollment_exit(*, enrollment: Enrollment, actor: User | None, reason: str,
     if reason not in Enrollment.ExitReason.values:
         raise ValidationError({"exit_reason": _("Choose a reason from the list.")})
     with tenant_context(enrollment.tenant_id):
+        from pathways.models import FinalAssessment
+
+        if reason == Enrollment.ExitReason.END_OF_PROGRAMME and not FinalAssessment.objects \
+                .filter(enrollment=enrollment).exists():
+            raise ValidationError({"exit_reason": _("An end of programme follows the final "
+                                                    "assessment: record it first.")})
         Enrollment.objects.filter(pk=enrollment.pk).update(exit_reason=reason)
         enrollment.refresh_from_db()
         label = Enrollment.ExitReason(reason).label

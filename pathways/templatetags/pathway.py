@@ -22,3 +22,8 @@ PROFESSIONS = {
 def profession(code: str) -> str:
     """The users' word for a profession code (unknown codes shown as typed)."""
     return PROFESSIONS.get(code or "", code or "")
+
+
+@register.filter
+def not_to_repeat(item, today) -> bool:
+    return item.not_to_repeat(today)

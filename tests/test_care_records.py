@@ -1,0 +1,171 @@
+"""Records kept as care goes on: checklist windows, time, reconciliation, equipment,
+hospitalisations, lab results, final assessment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from constel.roles import Role
+from constel.tenancy import tenant_context
+from pathways.models import Activity, ChecklistItem, Equipment, Phase
+from pathways.services import enrollment_exit, enrollment_transition
+from pathways.services.care_records import (
+    checklist_mark,
+    equipment_create,
+    equipment_lend,
+    equipment_return,
+    final_assessment_record,
+    hospitalisation_record,
+    lab_result_record,
+    reconciliation_record,
+    time_record,
+)
+
+TODAY = timezone.localdate
+
+
+def _item(world, code):
+    with tenant_context(world.tenant):
+        return ChecklistItem.objects.get(enrollment=world.enrollment, code=code)
+
+
+def test_checklist_is_created_at_inclusion_with_validity_windows(world):
+    biology = _item(world, "biology")
+    assert biology.validity_days == 90
+    # Biology done 89 days ago: not to repeat; 91 days ago: to collect again.
+    item = checklist_mark(item=biology, done_on=TODAY() - timedelta(days=89), received=False)
+    assert item.not_to_repeat(TODAY())
+    item = checklist_mark(item=biology, done_on=TODAY() - timedelta(days=91), received=False)
+    assert not item.not_to_repeat(TODAY())
+    with pytest.raises(ValidationError):
+        checklist_mark(item=biology, done_on=TODAY() + timedelta(days=1), received=True)
+
+
+def test_retinopathy_only_for_diabetic_patients(world):
+    with tenant_context(world.tenant):
+        codes = set(ChecklistItem.objects.filter(enrollment=world.enrollment)
+                    .values_list("code", flat=True))
+    assert "biology" in codes and "retinopathy_screening" not in codes  # COPD + HF
+
+
+def test_pharmacist_call_needs_the_patients_agreement(world):
+    with pytest.raises(ValidationError, match="pharmacist"):
+        time_record(enrollment=world.enrollment, kind="pharmacist_call", on=TODAY(),
+                    minutes=10, by=None)
+    entry = time_record(enrollment=world.enrollment, kind="motivational", on=TODAY(),
+                        minutes=50, by=world.user(Role.NURSE_COORDINATOR), note="Appel")
+    assert entry.minutes == 50
+    with pytest.raises(ValidationError):
+        time_record(enrollment=world.enrollment, kind="motivational", on=TODAY(), minutes=0,
+                    by=None)
+
+
+def test_reconciliation_needs_a_conclusion(world):
+    with pytest.raises(ValidationError, match="conclusion"):
+        reconciliation_record(enrollment=world.enrollment, pharmacist=None, done_on=TODAY(),
+                              discrepancies=1, conclusion=" ", by=None)
+    r = reconciliation_record(enrollment=world.enrollment, pharmacist=None, done_on=TODAY(),
+                              discrepancies=2, conclusion="Arrêt d'un doublon d'IEC", by=None)
+    assert r.discrepancies == 2
+
+
+def test_equipment_is_lent_once_then_available_again_after_return(world, other_world):
+    scale = equipment_create(tenant=world.tenant, kind="scale", serial_number="SC-001")
+    with pytest.raises(ValidationError, match="already"):
+        equipment_create(tenant=world.tenant, kind="scale", serial_number="SC-001")
+    equipment_create(tenant=other_world.tenant, kind="scale", serial_number="SC-001")
+    loan = equipment_lend(equipment=scale, enrollment=world.enrollment, on=TODAY())
+    with pytest.raises(ValidationError, match="not available"):
+        equipment_lend(equipment=scale, enrollment=world.enrollment, on=TODAY())
+    equipment_return(loan=loan, on=TODAY())
+    with tenant_context(world.tenant):
+        assert Equipment.objects.get(pk=scale.pk).state == Equipment.State.AVAILABLE
+    with pytest.raises(ValidationError, match="Already returned"):
+        equipment_return(loan=loan, on=TODAY())
+
+
+def test_equipment_still_out_at_exit_shows_on_the_worklist(client, login, world):
+    scale = equipment_create(tenant=world.tenant, kind="scale", serial_number="SC-002")
+    equipment_lend(equipment=scale, enrollment=world.enrollment, on=TODAY())
+    enrollment_exit(enrollment=world.enrollment, actor=None, reason="move")
+    login(world.user(Role.NURSE_COORDINATOR))
+    body = client.get(reverse("pathways:worklist")).content.decode()
+    assert "SC-002" in body
+
+
+def test_unplanned_hospitalisation_plans_the_return_home_review(world):
+    with pytest.raises(ValidationError, match="discharge"):
+        hospitalisation_record(enrollment=world.enrollment, kind="hospitalisation",
+                               admitted_on=TODAY(), discharged_on=TODAY() - timedelta(days=1),
+                               planned=False, cause="OAP")
+    stay = hospitalisation_record(enrollment=world.enrollment, kind="hospitalisation",
+                                  admitted_on=TODAY() - timedelta(days=5),
+                                  discharged_on=TODAY() - timedelta(days=1), planned=False,
+                                  cause="Décompensation cardiaque", place="Clinique Pasteur")
+    assert stay.length_days == 4
+    with tenant_context(world.tenant):
+        assert Activity.objects.filter(enrollment=world.enrollment,
+                                       kind="return_home_review", status="planned").exists()
+    hospitalisation_record(enrollment=world.enrollment, kind="emergency", admitted_on=TODAY(),
+                           discharged_on=None, planned=False, cause="Chute")
+    with tenant_context(world.tenant):
+        assert Activity.objects.filter(kind="return_home_review").count() == 1
+
+
+@pytest.mark.parametrize(("code", "value", "ok"), [
+    ("hba1c", "7.2", True), ("hba1c", "25", False), ("ldl", "0.05", False),
+    ("egfr", "45", True), ("nope", "1", False),
+])
+def test_lab_results_have_plausible_ranges(world, code, value, ok):
+    call = lambda: lab_result_record(enrollment=world.enrollment, code=code,  # noqa: E731
+                                     value=Decimal(value), measured_on=TODAY())
+    if ok:
+        assert call().unit
+    else:
+        with pytest.raises(ValidationError):
+            call()
+
+
+def test_end_of_programme_needs_the_final_assessment(world):
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    with pytest.raises(ValidationError, match="phase 5"):
+        final_assessment_record(enrollment=world.enrollment, done_on=TODAY(),
+                                synthesis="x", social_component="", by=nurse)
+    from pathways.services.care_plans import care_plan_draft, care_plan_issue, care_plan_update
+
+    revision = care_plan_draft(enrollment=world.enrollment, actor=nurse, kind="revision",
+                               reason="Un an")
+    care_plan_update(care_plan=revision, planned_duration_years=1)
+    care_plan_issue(care_plan=revision, actor=world.user(Role.PHYSICIAN_COORDINATOR))
+    e = enrollment_transition(enrollment=world.enrollment, to_phase=Phase.FINAL_ASSESSMENT,
+                              actor=nurse)
+    with pytest.raises(ValidationError, match="final assessment"):
+        enrollment_exit(enrollment=e, actor=nurse, reason="end_of_programme")
+    final_assessment_record(enrollment=e, done_on=TODAY(), synthesis="Objectifs atteints",
+                            social_component="Aide à domicile mise en place", by=nurse)
+    e = enrollment_exit(enrollment=e, actor=nurse, reason="end_of_programme")
+    assert e.phase == Phase.EXITED
+
+
+def test_enrollment_page_shows_every_section(client, login, world):
+    login(world.user(Role.NURSE_COORDINATOR))
+    body = client.get(reverse("pathways:enrollment", args=[world.enrollment.pk]),
+                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for heading in ("Pre-assessment checklist", "Calls and time spent",
+                    "Medication reconciliation", "Equipment lent",
+                    "Hospitalisations and emergency visits", "Lab results and goals"):
+        assert heading in body
+
+
+def test_bad_lab_value_from_the_page_is_a_message_not_a_500(client, login, world):
+    login(world.user(Role.NURSE_COORDINATOR))
+    response = client.post(reverse("pathways:lab_result_record", args=[world.enrollment.pk]),
+                           {"code": "hba1c", "value": "abc", "measured_on": "2025-01-01"},
+                           follow=True)
+    assert response.status_code == 200
