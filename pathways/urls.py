@@ -20,6 +20,8 @@ urlpatterns += [
     path("<uuid:enrollment_id>/transition/", views_care.transition, name="transition"),
     path("<uuid:enrollment_id>/pps/new/", views_care.care_plan_new, name="care_plan_new"),
     path("<uuid:enrollment_id>/activities/", views_care.activity_plan, name="activity_plan"),
+    path("<uuid:enrollment_id>/assessment-day/", views_care.assessment_day,
+         name="assessment_day"),
     path("pps/<uuid:care_plan_id>/", views_care.care_plan_detail, name="care_plan"),
     path("pps/<uuid:care_plan_id>/edit/", views_care.care_plan_edit, name="care_plan_edit"),
     path("pps/<uuid:care_plan_id>/issue/", views_care.care_plan_issue, name="care_plan_issue"),

@@ -329,3 +329,19 @@ def worklist(request: HttpRequest) -> HttpResponse:
     return render(request, "pathways/worklist.html",
                   {"sections": sections, "sites": Site.objects.for_tenant(request.tenant),
                    "now": timezone.now()})
+
+
+@membership_required(cap=Cap.ACTIVITY_MANAGE)
+@require_POST
+def assessment_day(request: HttpRequest, enrollment_id: str) -> HttpResponse:
+    enrollment = _enrollment(request, enrollment_id, Cap.ACTIVITY_MANAGE)
+    try:
+        day = date.fromisoformat(request.POST.get("day", ""))
+        activity_services.assessment_day_plan(enrollment=enrollment, day=day)
+    except ValueError:
+        messages.error(request, _("Enter a valid date."))
+    except ValidationError as exc:
+        _messages_from(request, exc)
+    else:
+        messages.success(request, _("Assessment day planned."))
+    return redirect("pathways:enrollment", enrollment_id=enrollment.pk)

@@ -202,6 +202,8 @@ ACCESS: dict[str, Entry] = {
                                    scoped=True, kwargs=lambda w: {"pk": w.enrollment.pk}),
     "patients:catalogue": Entry(ok=roles(200, R.PHYSICIAN_COORDINATOR, R.PROGRAMME_MANAGER)),
     "pathways:equipment": Entry(ok=roles(200, INBOX)),
+    "pathways:assessment_day": Entry(ok=roles(302, INBOX), method="post", kwargs=_enrollment,
+                                     scoped=True),
     "pathways:checklist_mark": Entry(ok=roles(404, INBOX),
                                      method="post", kwargs=_enrollment, scoped=True),
     "pathways:time_record": Entry(ok=roles(302, INBOX), method="post", kwargs=_enrollment,

@@ -169,3 +169,47 @@ def test_bad_lab_value_from_the_page_is_a_message_not_a_500(client, login, world
                            {"code": "hba1c", "value": "abc", "measured_on": "2025-01-01"},
                            follow=True)
     assert response.status_code == 200
+
+
+def test_assessment_day_consultations_follow_the_pathologies():
+    from pathways.services.activities import assessment_day_proposal
+
+    day = assessment_day_proposal(pathologies=["type_2_diabetes"], age=70, smoker=True)
+    assert day[:3] == ["diabetologist", "cardiologist", "sports_physician"]
+    assert {"neuropsychologist", "tobacco_specialist", "physical_activity_tests"} <= set(day)
+    young = assessment_day_proposal(pathologies=["copd", "nash", "crohn_disease",
+                                                 "chronic_kidney_disease"], age=50, smoker=False)
+    specialists = young[:young.index("nurse")]
+    assert len(specialists) == 4 and specialists[-1] == "sports_physician"
+    assert "neuropsychologist" not in young and "tobacco_specialist" not in young
+
+
+def test_assessment_day_is_planned_once_in_phase_1(world):
+    from datetime import date
+
+    from pathways.services import enrollment_include, enrollment_propose, gp_agreement_record_phone
+    from pathways.services.activities import assessment_day_plan
+    from patients.models import Consent
+    from patients.services import consent_record, patient_create
+
+    with pytest.raises(ValidationError, match="phase 1"):
+        assessment_day_plan(enrollment=world.enrollment, day=TODAY() + timedelta(days=7))
+    patient = patient_create(tenant=world.tenant, birth_name="BILAN", first_names="A", sex="F",
+                             birth_date=date(1950, 1, 1), gp=world.professionals[Role.GP],
+                             smoker=True)
+    e = enrollment_propose(patient=patient, actor=None, questionnaire={
+        "pathologies": {"type_2_diabetes": False, "copd": False},
+        "medico_social": ["poor_access"]})
+    gp_agreement_record_phone(enrollment=e, actor=None)
+    consent_record(patient=patient, kind=Consent.Kind.INFORMED, granted=True,
+                   method=Consent.Method.ORAL, notice_version="v1", actor=None)
+    e = enrollment_include(enrollment=e, actor=None)
+    with pytest.raises(ValidationError, match="today or later"):
+        assessment_day_plan(enrollment=e, day=TODAY() - timedelta(days=1))
+    planned = assessment_day_plan(enrollment=e, day=TODAY() + timedelta(days=7))
+    professions = [a.profession for a in planned]
+    assert professions[:3] == ["diabetologist", "cardiologist", "pulmonologist"]
+    assert "sports_physician" in professions and "tobacco_specialist" in professions
+    assert planned[1].scheduled_at - planned[0].scheduled_at == timedelta(minutes=45)
+    with pytest.raises(ValidationError, match="already planned"):
+        assessment_day_plan(enrollment=e, day=TODAY() + timedelta(days=8))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -108,3 +108,76 @@ def group_session_enrol(*, session: GroupSession, enrollment: Enrollment) -> Act
             tenant_id=session.tenant_id, enrollment=enrollment, kind=session.kind,
             group_session=session, scheduled_at=session.scheduled_at,
             professional=session.professional, duration_minutes=session.duration_minutes)
+
+
+#: §III.1.e.2 — specialists of the assessment day, by pathology (3–4 consultations).
+SPECIALISTS_BY_PATHOLOGY = {
+    "type_1_diabetes": ["diabetologist", "cardiologist"],
+    "type_2_diabetes": ["diabetologist", "cardiologist"],
+    "heart_failure_chronic_and_acute": ["cardiologist"],
+    "hypertension": ["cardiologist"],
+    "chronic_coronary_disease": ["cardiologist"],
+    "acute_coronary_syndrome": ["cardiologist"],
+    "peripheral_arterial_disease_lower_limb": ["vascular_physician", "cardiologist"],
+    "deep_vein_thrombosis": ["vascular_physician"],
+    "pulmonary_embolism": ["pulmonologist", "vascular_physician"],
+    "copd": ["pulmonologist"],
+    "crohn_disease": ["gastroenterologist"],
+    "ulcerative_colitis": ["gastroenterologist"],
+    "nash": ["hepatologist"],
+    "chronic_kidney_disease": ["nephrologist"],
+    "breast_cancer": ["oncologist"], "prostate_cancer": ["oncologist"],
+    "colorectal_cancer": ["oncologist"],
+}
+
+
+def assessment_day_proposal(*, pathologies: list[str], age: int, smoker: bool) -> list[str]:
+    """The professions seen on the assessment day: 3–4 specialist consultations chosen by
+    the pathologies (the sports physician always), then the allied assessments."""
+    specialists: list[str] = []
+    for code in pathologies:
+        for profession in SPECIALISTS_BY_PATHOLOGY.get(code, []):
+            if profession not in specialists:
+                specialists.append(profession)
+    specialists = specialists[:3] + ["sports_physician"]
+    allied = ["nurse", "dietitian", "psychologist"]
+    if age > 65:
+        allied.append("neuropsychologist")
+    if smoker:
+        allied.append("tobacco_specialist")
+    return specialists + allied + ["physical_activity_tests"]
+
+
+@transaction.atomic
+def assessment_day_plan(*, enrollment: Enrollment, day, start_hour: int = 8) -> list[Activity]:
+    """Plan the assessment day: one 45-min slot per profession from ``start_hour``, each with
+    the programme's professional of that profession when the directory has one."""
+    from patients.models import Diagnosis, Professional
+
+    if day < timezone.localdate():
+        raise ValidationError({"day": _("Plan the assessment day today or later.")})
+    with tenant_context(enrollment.tenant_id):
+        enrollment = Enrollment.objects.select_related("patient").get(pk=enrollment.pk)
+        if enrollment.phase != Phase.INITIAL_ASSESSMENT:
+            raise ValidationError({"phase": _("The assessment day belongs to phase 1.")})
+        if Activity.objects.filter(enrollment=enrollment, kind=Activity.Kind.ASSESSMENT,
+                                   status=Activity.Status.PLANNED).exists():
+            raise ValidationError({"day": _("An assessment day is already planned.")})
+        patient = enrollment.patient
+        codes = list(Diagnosis.objects.filter(patient=patient, ended_on=None)
+                     .order_by("pathology__position").values_list("pathology__code", flat=True))
+        professions = assessment_day_proposal(pathologies=codes, age=patient.age_on(day),
+                                              smoker=patient.smoker)
+        directory = {}
+        for pro in Professional.objects.exclude(profession=""):
+            directory.setdefault(pro.profession, pro)
+        slot = timezone.make_aware(datetime.combine(day, time(start_hour, 0)))
+        planned = []
+        for profession in professions:
+            planned.append(Activity.objects.create(
+                tenant_id=enrollment.tenant_id, enrollment=enrollment,
+                kind=Activity.Kind.ASSESSMENT, profession=profession,
+                professional=directory.get(profession), scheduled_at=slot,
+                duration_minutes=45))
+            slot += timedelta(minutes=45)
+        return planned

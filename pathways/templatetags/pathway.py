@@ -15,6 +15,11 @@ PROFESSIONS = {
     "hospital_pharmacist": _("hospital pharmacist"),
     "community_pharmacist": _("community pharmacist"),
     "general_practice": _("general practice"), "internal_medicine": _("internal medicine"),
+    "vascular_physician": _("vascular physician"), "pulmonologist": _("pulmonologist"),
+    "gastroenterologist": _("gastroenterologist"), "hepatologist": _("hepatologist"),
+    "nephrologist": _("nephrologist"), "oncologist": _("oncologist"),
+    "physical_activity_tests": _("physical-activity tests"),
+    "physician_coordinator": _("coordinating physician"),
 }
 
 
