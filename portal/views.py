@@ -90,3 +90,17 @@ def invitation_accept(request: HttpRequest, tenant_slug: str, token: str) -> Htt
     return render(request, "portal/invitation.html",
                   {"form": form, "invitation": invitation, "tenant": tenant},
                   status=400 if form.errors else 200)
+
+
+@membership_required(cap=Cap.PORTAL)
+def care_plan(request: HttpRequest) -> HttpResponse:
+    """The current issued PPS in plain words: what, who, how often."""
+    from pathways.models import CarePlan
+
+    patient = portal_patient(request)
+    plan = (CarePlan.objects.filter(enrollment__patient=patient,
+                                    status=CarePlan.Status.ISSUED)
+            .order_by("-issued_at").first())
+    return render(request, "portal/care_plan.html",
+                  {"patient": patient, "plan": plan,
+                   "items": plan.items.all() if plan else []})

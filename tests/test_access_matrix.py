@@ -229,6 +229,7 @@ ACCESS: dict[str, Entry] = {
                                kwargs=lambda w: {"tenant_slug": w.tenant.slug,
                                                  "token": "not-a-token"}),
     "portal:consent": Entry(ok={R.PATIENT: 200}),
+    "portal:care_plan": Entry(ok={R.PATIENT: 200}),
     "portal:home": Entry(ok={R.PATIENT: 200}),
     "gp:home": Entry(ok={R.GP: 200}, leak_check=True),
     "api_schema": Entry(ok=roles(200, EVERYONE), anonymous=401),

@@ -301,3 +301,23 @@ def test_api_activity_before_enrollment_is_a_field_error(client, login, world):
         "enrollment": str(world.enrollment.pk), "kind": "consultation",
         "scheduled_at": "2020-01-01T10:00:00+01:00"}, content_type="application/json")
     assert response.status_code == 400 and "scheduled_at" in response.json()
+
+
+def test_reminder_task_runs_per_tenant(world, other_world, django_capture_on_commit_callbacks):
+    from pathways.tasks import remind_gps
+
+    with tenant_context(world.tenant):
+        CarePlan.objects.filter(pk=world.care_plan.pk).update(
+            issued_at=timezone.now() - timedelta(days=8))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert remind_gps.apply().get() == 2
+    assert sum("Reminder" in m.subject for m in mail.outbox) == 1
+    from django.conf import settings
+
+    assert settings.CELERY_BEAT_SCHEDULE["remind-gps"]["task"] == "pathways.remind_gps"
+
+
+def test_patient_sees_the_issued_pps_in_plain_words(client, login, world):
+    login(world.user(Role.PATIENT))
+    body = client.get(reverse("portal:care_plan"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Psychologue" in body and "fois par an" in body

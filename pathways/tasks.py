@@ -1,0 +1,23 @@
+"""Periodic work of the pathway (scheduled by the one beat process)."""
+
+from __future__ import annotations
+
+from constel.celery import app
+from constel.models import Tenant
+from constel.tasks import tenant_task
+
+
+@tenant_task(name="pathways.remind_gps_of_tenant", acks_late=True, time_limit=300)
+def remind_gps_of_tenant(tenant_id: str) -> int:
+    from pathways.services.care_plans import care_plan_remind_gps
+
+    return care_plan_remind_gps(tenant=Tenant.objects.get(pk=tenant_id))
+
+
+@app.task(name="pathways.remind_gps")
+def remind_gps() -> int:
+    """Fan out one task per tenant (each runs inside its tenant's context)."""
+    tenants = list(Tenant.objects.values_list("pk", flat=True))
+    for tenant_id in tenants:
+        remind_gps_of_tenant.delay(str(tenant_id))
+    return len(tenants)
