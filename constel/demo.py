@@ -342,6 +342,7 @@ def _pathway(enrollment, stage: int, included: date, rng: random.Random, *, nurs
                                        actor=nurse, effective_on=pps_day)
     if stage != 2:
         care_plan_gp_answer(care_plan=plan, gp_user=enrollment.patient.gp.user, validate=True)
+    _care_records(enrollment, assessment_day, pps_day, rng, nurse=nurse, pros=pros)
     # Sessions along year 1: mostly done, some missed, the next ones planned.
     day = pps_day + timedelta(days=10)
     kinds = ["non_reimbursed", "education", "apa", "apa", "consultation"]
@@ -369,3 +370,62 @@ def _pathway(enrollment, stage: int, included: date, rng: random.Random, *, nurs
             enrollment_exit(enrollment=enrollment, actor=nurse, reason="patient_choice",
                             on=min(pps_day + timedelta(days=420), today),
                             note="Souhaite arrêter le suivi à distance.")
+
+
+def _care_records(enrollment, assessment_day: date, pps_day: date, rng: random.Random, *,
+                  nurse, pros) -> None:
+    """What is recorded along the way: checklist, calls and time, reconciliation, equipment,
+    lab results, sometimes an unplanned hospitalisation."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from constel.tenancy import tenant_context
+    from pathways.models import ChecklistItem, Equipment
+    from pathways.services.care_records import (
+        checklist_mark,
+        equipment_create,
+        equipment_lend,
+        equipment_return,
+        hospitalisation_record,
+        lab_result_record,
+        reconciliation_record,
+        time_record,
+    )
+
+    today = timezone.localdate()
+    with tenant_context(enrollment.tenant_id):
+        items = list(ChecklistItem.objects.filter(enrollment=enrollment))
+    for item in items:
+        checklist_mark(item=item, done_on=assessment_day - timedelta(days=rng.randint(5, 40)),
+                       received=True)
+    time_record(enrollment=enrollment, kind="pre_assessment_call",
+                on=assessment_day - timedelta(days=10), minutes=60, by=None,
+                note="Préparation du bilan : documents demandés.")
+    reconciliation_record(enrollment=enrollment, pharmacist=pros[Role.PHARMACIST],
+                          done_on=assessment_day, discrepancies=rng.randint(0, 3),
+                          conclusion="Traitement revu avec le patient ; un doublon supprimé.",
+                          by=pros[Role.PHARMACIST].user)
+    month = pps_day + timedelta(days=30)
+    while month < min(today, pps_day + timedelta(days=365)):
+        time_record(enrollment=enrollment, kind="motivational", on=month,
+                    minutes=rng.choice([40, 50]), by=nurse, note="Appel de suivi")
+        month += timedelta(days=rng.randint(28, 45))
+    lab_result_record(enrollment=enrollment, code="hba1c",
+                      value=Decimal(rng.randint(70, 95)) / 10, measured_on=assessment_day)
+    if pps_day + timedelta(days=200) < today:
+        lab_result_record(enrollment=enrollment, code="hba1c",
+                          value=Decimal(rng.randint(62, 85)) / 10,
+                          measured_on=pps_day + timedelta(days=180))
+    kind = rng.choice(list(Equipment.Kind.values))
+    serial = f"{kind[:3].upper()}-{enrollment.pk.hex[:6].upper()}"
+    scale = equipment_create(tenant=enrollment.tenant, kind=kind, serial_number=serial)
+    loan = equipment_lend(equipment=scale, enrollment=enrollment, on=pps_day)
+    if rng.random() < 0.2:
+        equipment_return(loan=loan, on=min(pps_day + timedelta(days=120), today))
+    if rng.random() < 0.25 and pps_day + timedelta(days=60) < today:
+        admitted = pps_day + timedelta(days=rng.randint(30, 60))
+        hospitalisation_record(enrollment=enrollment, kind="hospitalisation",
+                               admitted_on=admitted, discharged_on=admitted + timedelta(days=4),
+                               planned=False, cause="Décompensation cardiaque",
+                               place="Clinique Pasteur")
