@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from constel.models import Tenant, User
 from constel.tenancy import tenant_context
@@ -230,7 +231,8 @@ def lab_result_record(*, enrollment: Enrollment, code: str, value: Decimal,
                                         measured_on=measured_on)
 
 
-GOALS = ("weight", "smoking", "physical_activity", "biology")
+GOALS = {"weight": _lazy("Weight"), "smoking": _lazy("Smoking"),
+         "physical_activity": _lazy("Physical activity"), "biology": _lazy("Biology targets")}
 
 
 @transaction.atomic

@@ -32,3 +32,10 @@ def profession(code: str) -> str:
 @register.filter
 def not_to_repeat(item, today) -> bool:
     return item.not_to_repeat(today)
+
+
+@register.filter
+def goal_label(code: str) -> str:
+    from pathways.services.care_records import GOALS
+
+    return GOALS.get(code, code)
