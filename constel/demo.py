@@ -202,6 +202,9 @@ def _patients(tenant, rng, sites, gps, pros, count, domain, logins) -> None:
 
     groups = table4() if tenant.slug == "constel-action" else CARDIO_PLUS_PATHOLOGIES
     pathologies_load(tenant=tenant, groups=groups)
+    from pathways.services.telefollowup import indicators_load
+
+    indicators_load(tenant=tenant)
     from constel.tenancy import tenant_context
 
     with tenant_context(tenant):

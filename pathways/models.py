@@ -486,3 +486,12 @@ class FinalAssessment(TenantOwned):
                                     on_delete=models.PROTECT, related_name="+")
 
     history = clinical_history()
+
+
+from pathways.models_telefollowup import (  # noqa: E402,F401  (registered with this app)
+    Alert,
+    AlertEvent,
+    AlertRule,
+    Indicator,
+    Reading,
+)

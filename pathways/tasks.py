@@ -21,3 +21,28 @@ def remind_gps() -> int:
     for tenant_id in tenants:
         remind_gps_of_tenant.delay(str(tenant_id))
     return len(tenants)
+
+
+@tenant_task(name="pathways.evaluate_readings", acks_late=True, time_limit=120,
+             soft_time_limit=100, autoretry_for=(ConnectionError,), retry_backoff=True,
+             max_retries=5)
+def evaluate_readings_task(tenant_id: str, reading_ids: list[str]) -> int:
+    from pathways.services.telefollowup import evaluate_readings
+
+    return evaluate_readings(tenant_id=tenant_id, reading_ids=reading_ids)
+
+
+@tenant_task(name="pathways.sweep_tenant", acks_late=True, time_limit=300)
+def sweep_tenant(tenant_id: str) -> dict:
+    from pathways.services.telefollowup import sweep
+
+    return sweep(tenant=Tenant.objects.get(pk=tenant_id))
+
+
+@app.task(name="pathways.sweep")
+def sweep_all() -> int:
+    """Missing data, late evaluations and auto-escalation, one task per tenant."""
+    tenants = list(Tenant.objects.values_list("pk", flat=True))
+    for tenant_id in tenants:
+        sweep_tenant.delay(str(tenant_id))
+    return len(tenants)

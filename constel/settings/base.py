@@ -122,6 +122,8 @@ CELERY_TIMEZONE = "Europe/Paris"
 CELERY_BEAT_SCHEDULE: dict = {
     # Chase GP validations of issued PPS at 7 and 14 days (idempotent, so hourly is safe).
     "remind-gps": {"task": "pathways.remind_gps", "schedule": 3600.0},
+    # Missing-data alerts, readings a lost message left unevaluated, critical escalation.
+    "telefollow-up-sweep": {"task": "pathways.sweep", "schedule": 300.0},
 }
 
 # --- Auth, allauth, MFA, lockout ----------------------------------------------------------

@@ -175,6 +175,9 @@ def care_plan_issue(*, care_plan: CarePlan, actor: User, on=None) -> CarePlan:
         plan.issued_by = actor
         plan.gp_status = CarePlan.GpStatus.PENDING
         plan.save()
+        from pathways.services.telefollowup import rules_from_care_plan
+
+        rules_from_care_plan(care_plan=plan)
         gp = plan.enrollment.patient.gp
         if gp is not None and (gp.secure_email or gp.email):
             tenant = Tenant.objects.get(pk=plan.tenant_id)

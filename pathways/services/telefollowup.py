@@ -1,0 +1,421 @@
+"""Telefollow-up writes: the indicator catalogue, readings, rules from the PPS, set-based
+evaluation into alerts, and the alert lifecycle (DESIGN §5)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from constel.models import Tenant, User
+from constel.roles import Role
+from constel.tenancy import tenant_context
+from pathways import rules
+from pathways.models import (
+    Activity,
+    Alert,
+    AlertEvent,
+    AlertRule,
+    CarePlan,
+    Enrollment,
+    Indicator,
+    Phase,
+    Reading,
+)
+
+LABELS = {
+    "body_weight": "Poids", "systolic_bp": "Tension systolique",
+    "diastolic_bp": "Tension diastolique", "heart_rate": "Fréquence cardiaque",
+    "spo2": "Saturation en oxygène (SpO2)", "steps": "Nombre de pas",
+    "capillary_glucose": "Glycémie capillaire", "body_temperature": "Température",
+    "dyspnoea": "Essoufflement (échelle mMRC 0 à 4)", "wellbeing": "Comment je me sens (0 à 10)",
+}
+DECIMALS = {"body_weight": 1, "capillary_glucose": 2, "body_temperature": 1}
+#: PPS item code → indicators it follows
+PPS_INDICATORS = {"blood_pressure": ["systolic_bp", "diastolic_bp"]}
+FREQUENCY_HOURS = {"daily": 24, "3/week": 56, "2/week": 84, "weekly": 168}
+FOLLOWING_PHASES = {Phase.PPS_DEFINITION, Phase.FOLLOW_UP_Y1, Phase.ANNUAL_UPDATE,
+                    Phase.FOLLOW_UP_Y2, Phase.FINAL_ASSESSMENT}
+
+
+def _d(value) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@transaction.atomic
+def indicators_load(*, tenant: Tenant) -> int:
+    """The catalogue from reference/constel-action.yaml (LOINC, UCUM, ranges, thresholds)
+    plus a dyspnoea score and a "how do you feel" scale."""
+    facts = yaml.safe_load((Path(settings.BASE_DIR) / "reference" / "constel-action.yaml")
+                           .read_text())["indicators"]
+    facts = {k: v for k, v in facts.items() if not v.get("derived")}
+    facts["dyspnoea"] = {"loinc": "", "unit": "{score}", "plausible": [0, 4], "warn_high": 3,
+                         "crit_high": 4}
+    facts["wellbeing"] = {"loinc": "", "unit": "{score}", "plausible": [0, 10], "warn_low": 3}
+    with tenant_context(tenant):
+        for position, (code, f) in enumerate(facts.items()):
+            warn = f.get("warn") or [f.get("warn_low"), f.get("warn_high")]
+            crit = f.get("crit") or [f.get("crit_low"), f.get("crit_high")]
+            Indicator.objects.update_or_create(tenant=tenant, code=code, defaults={
+                "loinc": f.get("loinc", ""), "label": LABELS.get(code, code), "unit": f["unit"],
+                "alt_units": ["mmol/L"] if code == "capillary_glucose" else [],
+                "decimals": DECIMALS.get(code, 0),
+                "plausible_min": _d(f["plausible"][0]), "plausible_max": _d(f["plausible"][1]),
+                "warn_low": _d(warn[0]), "warn_high": _d(warn[1]),
+                "crit_low": _d(crit[0]), "crit_high": _d(crit[1]),
+                "paired_with": {"systolic_bp": "diastolic_bp",
+                                "diastolic_bp": "systolic_bp"}.get(code, ""),
+                "position": position,
+            })
+        return Indicator.objects.count()
+
+
+# --- Rules from the PPS ------------------------------------------------------------------------
+
+@transaction.atomic
+def rules_from_care_plan(*, care_plan: CarePlan) -> int:
+    """On issue: the PPS's telefollow-up items become the patient's active rules (defaults
+    from the catalogue; the author's thresholds in ``details`` win); earlier ones retire."""
+    with tenant_context(care_plan.tenant_id):
+        catalogue = {i.code: i for i in Indicator.objects.all()}
+        AlertRule.objects.filter(enrollment_id=care_plan.enrollment_id, active=True) \
+            .update(active=False)
+        created = 0
+        for item in care_plan.items.filter(kind="telefollow_up"):
+            code = item.details.get("indicator") or item.details.get("code") or item.label
+            hours = FREQUENCY_HOURS.get(item.details.get("frequency", ""), 24)
+            for ind_code in PPS_INDICATORS.get(code, [code]):
+                indicator = catalogue.get(ind_code)
+                if indicator is None:
+                    continue
+                t = item.details.get("thresholds", {}).get(ind_code, {})
+                AlertRule.objects.create(
+                    tenant_id=care_plan.tenant_id, enrollment_id=care_plan.enrollment_id,
+                    care_plan=care_plan, indicator=indicator, kind=AlertRule.Kind.BOUNDS,
+                    warn_low=_d(t.get("warn_low", indicator.warn_low)),
+                    warn_high=_d(t.get("warn_high", indicator.warn_high)),
+                    crit_low=_d(t.get("crit_low", indicator.crit_low)),
+                    crit_high=_d(t.get("crit_high", indicator.crit_high)))
+                AlertRule.objects.create(
+                    tenant_id=care_plan.tenant_id, enrollment_id=care_plan.enrollment_id,
+                    care_plan=care_plan, indicator=indicator, kind=AlertRule.Kind.MISSING,
+                    expected_interval_hours=hours)
+                created += 2
+                if ind_code == "body_weight" and "2 kg" in item.details.get("rule", ""):
+                    AlertRule.objects.create(
+                        tenant_id=care_plan.tenant_id, enrollment_id=care_plan.enrollment_id,
+                        care_plan=care_plan, indicator=indicator, kind=AlertRule.Kind.CHANGE,
+                        amount=Decimal("2.0"), window_hours=72, direction="rise")
+                    created += 1
+        return created
+
+
+# --- Readings --------------------------------------------------------------------------------
+
+def _parse_value(raw, indicator: Indicator, unit: str | None, field: str) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip().replace(",", "."))
+    except (InvalidOperation, AttributeError) as exc:
+        raise ValidationError({field: _("Enter a number, e.g. 72,5.")}) from exc
+    unit = unit or indicator.unit
+    if unit != indicator.unit:
+        if unit not in indicator.alt_units:
+            raise ValidationError({"unit": _("%(indicator)s is entered in %(units)s.")
+                                   % {"indicator": indicator.label,
+                                      "units": ", ".join([indicator.unit, *indicator.alt_units])}})
+        value = rules.convert(value, unit, target=indicator.unit)
+    if not indicator.plausible_min <= value <= indicator.plausible_max:
+        raise ValidationError({field: _("%(v)s %(u)s is not a possible value for %(i)s "
+                                        "(%(lo)s to %(hi)s): check the number.")
+                               % {"v": value, "u": indicator.unit, "i": indicator.label,
+                                  "lo": indicator.plausible_min, "hi": indicator.plausible_max}})
+    return value
+
+
+@transaction.atomic
+def reading_record(*, enrollment: Enrollment, indicator_code: str, value, measured_at: datetime,
+                   entered_by: User | None, source: str, unit: str | None = None,
+                   diastolic=None) -> list[Reading]:
+    """Store a measurement (blood pressure: systolic with its diastolic) and enqueue its
+    evaluation after commit. Refused whole with a field message when anything is wrong."""
+    now = timezone.now()
+    if measured_at > now + timedelta(minutes=5):
+        raise ValidationError({"measured_at": _("A reading cannot be in the future.")})
+    if source not in Reading.Source.values:
+        raise ValidationError({"source": _("Unknown source.")})
+    with tenant_context(enrollment.tenant_id):
+        if enrollment.phase not in FOLLOWING_PHASES:
+            raise ValidationError({"enrollment": _("Telefollow-up has not started for this "
+                                                   "patient.")})
+        codes = ["systolic_bp", "diastolic_bp"] if indicator_code in (
+            "blood_pressure", "systolic_bp") else [indicator_code]
+        indicators = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
+        if len(indicators) != len(codes):
+            raise ValidationError({"indicator": _("Unknown indicator.")})
+        followed = set(AlertRule.objects.filter(enrollment=enrollment, active=True)
+                       .values_list("indicator__code", flat=True))
+        if not set(codes) <= followed:
+            raise ValidationError({"indicator": _("This indicator is not in the patient's "
+                                                  "care plan.")})
+        values = {codes[0]: _parse_value(value, indicators[codes[0]], unit, "value")}
+        if len(codes) == 2:
+            if diastolic in (None, ""):
+                raise ValidationError({"diastolic": _("Enter both numbers of the blood "
+                                                      "pressure.")})
+            values["diastolic_bp"] = _parse_value(diastolic, indicators["diastolic_bp"], None,
+                                                  "diastolic")
+            if values["diastolic_bp"] >= values["systolic_bp"]:
+                raise ValidationError({"diastolic": _("The second number (diastolic) must be "
+                                                      "lower than the first (systolic).")})
+        measurement = Reading._meta.get_field("measurement_id").default()
+        created = [Reading.objects.create(
+            tenant_id=enrollment.tenant_id, enrollment=enrollment, indicator=indicators[c],
+            value=v, measured_at=measured_at, entered_by=entered_by, source=source,
+            measurement_id=measurement) for c, v in values.items()]
+        ids = [str(r.pk) for r in created]
+        tenant_id = str(enrollment.tenant_id)
+
+        def enqueue() -> None:
+            from pathways.tasks import evaluate_readings_task
+
+            evaluate_readings_task.delay(tenant_id, ids)
+
+        transaction.on_commit(enqueue)
+        return created
+
+
+# --- Evaluation ------------------------------------------------------------------------------
+
+def _bounds(rule: AlertRule) -> rules.Bounds:
+    return rules.Bounds(rule.warn_low, rule.warn_high, rule.crit_low, rule.crit_high)
+
+
+@transaction.atomic
+def evaluate_readings(*, tenant_id, reading_ids: list) -> int:
+    """Evaluate new readings against their patients' active rules, set-based: a constant
+    number of queries whatever the number of readings. Idempotent (AlertEvent unique per
+    reading × rule; one open alert per rule). Returns the number of new breaches."""
+    with tenant_context(tenant_id):
+        readings = list(Reading.objects.filter(pk__in=reading_ids, evaluated_at__isnull=True)
+                        .select_for_update(skip_locked=True))
+        if not readings:
+            return 0
+        pairs = {(r.enrollment_id, r.indicator_id) for r in readings}
+        rule_rows = list(AlertRule.objects.filter(
+            active=True, enrollment_id__in={p[0] for p in pairs},
+            indicator_id__in={p[1] for p in pairs}))
+        by_pair: dict = defaultdict(list)
+        for rule in rule_rows:
+            by_pair[(rule.enrollment_id, rule.indicator_id)].append(rule)
+        # History for window rules, in one query.
+        window = max((r.window_hours or 0 for r in rule_rows
+                      if r.kind == AlertRule.Kind.CHANGE), default=0)
+        history: dict = defaultdict(list)
+        if window:
+            earliest = min(r.measured_at for r in readings) - timedelta(hours=window)
+            latest = max(r.measured_at for r in readings)
+            for h in Reading.objects.filter(
+                    enrollment_id__in={p[0] for p in pairs},
+                    indicator_id__in={p[1] for p in pairs},
+                    measured_at__gte=earliest, measured_at__lte=latest).only(
+                    "enrollment_id", "indicator_id", "measured_at", "value", "id"):
+                history[(h.enrollment_id, h.indicator_id)].append(h)
+        breaches: list[tuple[AlertRule, Reading, str]] = []
+        for reading in readings:
+            for rule in by_pair[(reading.enrollment_id, reading.indicator_id)]:
+                level = None
+                if rule.kind == AlertRule.Kind.BOUNDS:
+                    level = rules.bounds_level(reading.value, _bounds(rule))
+                elif rule.kind == AlertRule.Kind.CHANGE:
+                    past = [(h.measured_at, h.value)
+                            for h in history[(reading.enrollment_id, reading.indicator_id)]
+                            if h.pk != reading.pk]
+                    change = rules.Change(rule.amount, timedelta(hours=rule.window_hours),
+                                          rule.direction or "rise")
+                    level = rules.WARNING if rules.change_breached(
+                        (reading.measured_at, reading.value), past, change) else None
+                if level:
+                    breaches.append((rule, reading, level))
+        new = _attach(tenant_id, [(rule, reading, level) for rule, reading, level in breaches])
+        _resolve_missing(readings)
+        Reading.objects.filter(pk__in=[r.pk for r in readings]).update(
+            evaluated_at=timezone.now())
+        return new
+
+
+def _attach(tenant_id, breaches: list[tuple[AlertRule, Reading | None, str]]) -> int:
+    """Open (or reuse) one alert per rule, raise its level, record the events."""
+    if not breaches:
+        return 0
+    now = timezone.now()
+    rule_ids = {rule.pk for rule, _r, _l in breaches}
+    open_alerts = {a.rule_id: a for a in Alert.objects.select_for_update().filter(
+        rule_id__in=rule_ids).exclude(status=Alert.Status.CLOSED)}
+    worst: dict = {}
+    for rule, _reading, level in breaches:
+        worst[rule.pk] = rules.worst(worst.get(rule.pk), level)
+    rules_by_id = {rule.pk: rule for rule, _r, _l in breaches}
+    to_create = [Alert(tenant_id=tenant_id, enrollment_id=rules_by_id[rid].enrollment_id,
+                       rule_id=rid, indicator_id=rules_by_id[rid].indicator_id,
+                       level=worst[rid], opened_at=now)
+                 for rid in rule_ids if rid not in open_alerts]
+    Alert.objects.bulk_create(to_create, ignore_conflicts=True)
+    open_alerts = {a.rule_id: a for a in Alert.objects.select_for_update().filter(
+        rule_id__in=rule_ids).exclude(status=Alert.Status.CLOSED)}
+    for rid, alert in open_alerts.items():
+        if rules.LEVELS[worst[rid]] > rules.LEVELS.get(alert.level, 0):
+            alert.level = worst[rid]
+            alert.save(update_fields=["level"])
+    events = [AlertEvent(tenant_id=tenant_id, alert=open_alerts[rule.pk], rule=rule,
+                         reading=reading, level=level) for rule, reading, level in breaches]
+    before = AlertEvent.objects.filter(rule_id__in=rule_ids).count()
+    AlertEvent.objects.bulk_create(events, ignore_conflicts=True)
+    return AlertEvent.objects.filter(rule_id__in=rule_ids).count() - before
+
+
+def _resolve_missing(readings: list[Reading]) -> None:
+    """A new reading resolves the missing-data alert of its indicator (no GP letter)."""
+    pairs = {(r.enrollment_id, r.indicator_id) for r in readings}
+    for alert in Alert.objects.select_for_update().filter(
+            rule__kind=AlertRule.Kind.MISSING, enrollment_id__in={p[0] for p in pairs},
+            indicator_id__in={p[1] for p in pairs}).exclude(status=Alert.Status.CLOSED):
+        if (alert.enrollment_id, alert.indicator_id) in pairs:
+            alert.status = Alert.Status.CLOSED
+            alert.outcome = Alert.Outcome.RESOLVED_BY_READING
+            alert.closed_at = timezone.now()
+            alert.save()
+
+
+def sweep(*, tenant: Tenant, now: datetime | None = None) -> dict:
+    """Periodic: evaluate readings left unevaluated (a crashed worker, a lost message),
+    raise missing-data alerts, escalate critical alerts not taken in time."""
+    now = now or timezone.now()
+    with tenant_context(tenant):
+        stale = list(Reading.objects.filter(evaluated_at__isnull=True,
+                                            entered_at__lte=now - timedelta(seconds=30))
+                     .values_list("pk", flat=True)[:5000])
+        evaluated = evaluate_readings(tenant_id=tenant.pk, reading_ids=stale) if stale else 0
+        missing = _sweep_missing(tenant, now)
+        escalated = _auto_escalate(tenant, now)
+        return {"late_evaluations": len(stale), "breaches": evaluated, "missing": missing,
+                "escalated": escalated}
+
+
+@transaction.atomic
+def _sweep_missing(tenant: Tenant, now: datetime) -> int:
+    missing_rules = list(AlertRule.objects.filter(
+        kind=AlertRule.Kind.MISSING, active=True,
+        enrollment__phase__in=FOLLOWING_PHASES).select_related("enrollment"))
+    if not missing_rules:
+        return 0
+    last = {(row["enrollment_id"], row["indicator_id"]): row["last"] for row in
+            Reading.objects.filter(enrollment_id__in={r.enrollment_id for r in missing_rules})
+            .values("enrollment_id", "indicator_id").annotate(last=Max("measured_at"))}
+    breaches = []
+    for rule in missing_rules:
+        if rules.missing_breached(last.get((rule.enrollment_id, rule.indicator_id)),
+                                  rule.created_at, now,
+                                  timedelta(hours=rule.expected_interval_hours or 24),
+                                  rule.tolerance):
+            breaches.append((rule, None, rules.WARNING))
+    already = set(Alert.objects.filter(rule_id__in=[r.pk for r, _x, _l in breaches])
+                  .exclude(status=Alert.Status.CLOSED).values_list("rule_id", flat=True))
+    fresh = [b for b in breaches if b[0].pk not in already]
+    _attach(tenant.pk, fresh)
+    return len(fresh)
+
+
+@transaction.atomic
+def _auto_escalate(tenant: Tenant, now: datetime) -> int:
+    delay = timedelta(minutes=tenant.critical_alert_delay_minutes)
+    return Alert.objects.filter(status=Alert.Status.OPEN, level=rules.CRITICAL,
+                                opened_at__lte=now - delay).update(
+        status=Alert.Status.ESCALATED, escalated_at=now, auto_escalated=True)
+
+
+# --- Lifecycle ---------------------------------------------------------------------------------
+
+NURSE_OUTCOMES = {Alert.Outcome.NO_ACTION, Alert.Outcome.ADVICE, Alert.Outcome.ERRONEOUS}
+PHYSICIAN_OUTCOMES = {Alert.Outcome.ALERT_CONSULTATION, Alert.Outcome.MEDICAL_ACTION,
+                      Alert.Outcome.HOSPITALISATION}
+CONSULTATION_PROFESSIONS = {"dietitian", "education_nurse", "sports_educator"}
+
+
+def _locked(alert: Alert) -> Alert:
+    return Alert.objects.select_for_update().get(pk=alert.pk)
+
+
+@transaction.atomic
+def alert_take(*, alert: Alert, nurse: User) -> Alert:
+    with tenant_context(alert.tenant_id):
+        alert = _locked(alert)
+        if alert.status != Alert.Status.OPEN:
+            raise ValidationError({"status": _("This alert is already handled.")})
+        alert.status, alert.taken_by, alert.taken_at = Alert.Status.TAKEN, nurse, timezone.now()
+        alert.save()
+        return alert
+
+
+@transaction.atomic
+def alert_escalate(*, alert: Alert, by: User, note: str = "") -> Alert:
+    with tenant_context(alert.tenant_id):
+        alert = _locked(alert)
+        if alert.status not in (Alert.Status.OPEN, Alert.Status.TAKEN):
+            raise ValidationError({"status": _("Only an open or taken alert can be "
+                                               "escalated.")})
+        alert.status, alert.escalated_at = Alert.Status.ESCALATED, timezone.now()
+        alert.taken_by = alert.taken_by or by
+        if note:
+            alert.note = note
+        alert.save()
+        return alert
+
+
+@transaction.atomic
+def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = "",
+                gp_involvement: str = "", consultation_profession: str = "") -> Alert:
+    """Close with an outcome: the nurse alone for no action / advice / erroneous entry; the
+    coordinating physician, after escalation, for a consultation, a medical action or a
+    hospitalisation, with the GP's involvement recorded."""
+    if outcome not in Alert.Outcome.values or outcome == Alert.Outcome.RESOLVED_BY_READING:
+        raise ValidationError({"outcome": _("Choose an outcome.")})
+    with tenant_context(alert.tenant_id):
+        alert = _locked(alert)
+        if alert.status == Alert.Status.CLOSED:
+            raise ValidationError({"status": _("This alert is already closed.")})
+        if outcome in PHYSICIAN_OUTCOMES:
+            if role != Role.PHYSICIAN_COORDINATOR:
+                raise ValidationError({"outcome": _("This outcome is decided by the "
+                                                    "coordinating physician.")})
+            if alert.status != Alert.Status.ESCALATED:
+                raise ValidationError({"outcome": _("Escalate the alert first.")})
+            if not gp_involvement.strip():
+                raise ValidationError({"gp_involvement": _("Record how the GP was involved.")})
+        elif alert.status == Alert.Status.OPEN:
+            raise ValidationError({"status": _("Take the alert before closing it.")})
+        if outcome == Alert.Outcome.ALERT_CONSULTATION:
+            if consultation_profession not in CONSULTATION_PROFESSIONS:
+                raise ValidationError({"consultation_profession": _(
+                    "Choose the dietitian, the education nurse or APA.")})
+            try:
+                Activity.objects.create(
+                    tenant_id=alert.tenant_id, enrollment_id=alert.enrollment_id,
+                    kind=Activity.Kind.ALERT_CONSULTATION, profession=consultation_profession,
+                    scheduled_at=timezone.now() + timedelta(days=2), duration_minutes=45,
+                    note=_("After an alert"))
+            except IntegrityError as exc:  # pragma: no cover - no constraint expected
+                raise ValidationError(str(exc)) from exc
+        alert.status, alert.outcome = Alert.Status.CLOSED, outcome
+        alert.closed_by, alert.closed_at = by, timezone.now()
+        alert.note, alert.gp_involvement = note or alert.note, gp_involvement
+        alert.save()
+        return alert

@@ -1,0 +1,177 @@
+"""Readings, set-based evaluation, alerts and their lifecycle (DESIGN §5)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from constel.roles import Role
+from constel.tenancy import tenant_context
+from pathways.models import Activity, Alert, AlertEvent, AlertRule, Reading
+from pathways.services.telefollowup import (
+    alert_close,
+    alert_escalate,
+    alert_take,
+    evaluate_readings,
+    reading_record,
+    sweep,
+)
+
+NOW = timezone.now
+
+
+def _read(world, code, value, *, hours_ago=0, **kw):
+    return reading_record(enrollment=world.enrollment, indicator_code=code, value=value,
+                          measured_at=NOW() - timedelta(hours=hours_ago),
+                          entered_by=world.user(Role.PATIENT), source="portal", **kw)
+
+
+def _alerts(world, **filters):
+    with tenant_context(world.tenant):
+        return list(Alert.objects.filter(enrollment=world.enrollment, **filters)
+                    .select_related("rule", "indicator"))
+
+
+def test_issuing_the_pps_created_the_rules(world):
+    with tenant_context(world.tenant):
+        kinds = set(AlertRule.objects.filter(enrollment=world.enrollment, active=True)
+                    .values_list("indicator__code", "kind"))
+    # Heart failure: weight bounds, missing and +2 kg / 72 h; COPD: SpO2.
+    assert {("body_weight", "change"), ("body_weight", "missing"), ("spo2", "bounds"),
+            ("spo2", "missing"), ("body_weight", "bounds")} <= kinds
+
+
+def _add_blood_pressure(world):
+    """The author adds blood pressure to the PPS (a revision, issued)."""
+    from pathways.services.care_plans import care_plan_draft, care_plan_issue, care_plan_item_save
+
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    draft = care_plan_draft(enrollment=world.enrollment, actor=nurse, kind="revision",
+                            reason="Tension à suivre")
+    care_plan_item_save(care_plan=draft, kind="telefollow_up", label="Tension artérielle",
+                        frequency="3 fois par semaine",
+                        details={"indicator": "blood_pressure", "frequency": "3/week"})
+    care_plan_issue(care_plan=draft, actor=world.user(Role.PHYSICIAN_COORDINATOR))
+
+
+@pytest.mark.parametrize(("code", "value", "field"), [
+    ("spo2", "140", "value"), ("body_weight", "900", "value"), ("body_weight", "abc", "value"),
+    ("heart_rate", "70", "indicator"),  # not in this patient's PPS
+])
+def test_bad_readings_are_refused_and_nothing_stored(world, code, value, field):
+    with pytest.raises(ValidationError) as exc:
+        _read(world, code, value)
+    assert field in exc.value.message_dict
+    with tenant_context(world.tenant):
+        assert not Reading.objects.exists()
+
+
+def test_blood_pressure_is_one_measurement_and_systolic_must_exceed_diastolic(world):
+    _add_blood_pressure(world)
+    with pytest.raises(ValidationError) as exc:
+        _read(world, "blood_pressure", "80", diastolic="90")
+    assert "diastolic" in exc.value.message_dict
+    readings = _read(world, "blood_pressure", "135", diastolic="85")
+    assert len(readings) == 2 and readings[0].measurement_id == readings[1].measurement_id
+
+
+def test_future_reading_refused_and_french_comma_accepted(world):
+    with pytest.raises(ValidationError):
+        reading_record(enrollment=world.enrollment, indicator_code="body_weight", value="70",
+                       measured_at=NOW() + timedelta(hours=2), entered_by=None, source="portal")
+    (r,) = _read(world, "body_weight", "72,5")
+    assert r.value == Decimal("72.5")
+
+
+def test_reading_is_evaluated_after_commit_into_an_alert(world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _read(world, "spo2", "91")  # ≤ 92 warning
+    (alert,) = _alerts(world)
+    assert alert.level == "warning" and alert.indicator.code == "spo2"
+    with django_capture_on_commit_callbacks(execute=True):
+        _read(world, "spo2", "87")  # ≤ 88 critical: attaches, raises the level
+    (alert,) = _alerts(world)
+    assert alert.level == "critical"
+    with tenant_context(world.tenant):
+        assert AlertEvent.objects.filter(alert=alert).count() == 2
+        assert not Reading.objects.filter(evaluated_at__isnull=True).exists()
+
+
+def test_evaluating_twice_changes_nothing(world):
+    readings = _read(world, "spo2", "85")
+    ids = [r.pk for r in readings]
+    assert evaluate_readings(tenant_id=world.tenant.pk, reading_ids=ids) == 1
+    with tenant_context(world.tenant):
+        Reading.objects.filter(pk__in=ids).update(evaluated_at=None)  # a redelivered task
+    assert evaluate_readings(tenant_id=world.tenant.pk, reading_ids=ids) == 0
+    assert len(_alerts(world)) == 1
+
+
+def test_weight_gain_of_2kg_in_3_days_raises_the_heart_failure_alert(world):
+    first = _read(world, "body_weight", "70.0", hours_ago=71)
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in first])
+    r = _read(world, "body_weight", "71.9")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[x.pk for x in r])
+    assert not _alerts(world, rule__kind="change")
+    r = _read(world, "body_weight", "72.0")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[x.pk for x in r])
+    assert len(_alerts(world, rule__kind="change")) == 1
+
+
+def test_missing_data_sweep_then_resolved_by_a_new_reading(world):
+    with tenant_context(world.tenant):
+        AlertRule.objects.filter(enrollment=world.enrollment).update(
+            created_at=NOW() - timedelta(hours=49))
+    result = sweep(tenant=world.tenant)
+    assert result["missing"] >= 1
+    assert sweep(tenant=world.tenant)["missing"] == 0  # one open alert per rule
+    readings = _read(world, "body_weight", "70")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+    (closed,) = _alerts(world, rule__kind="missing", indicator__code="body_weight")
+    assert closed.status == "closed" and closed.outcome == "resolved_by_reading"
+
+
+def test_sweep_evaluates_readings_a_lost_message_left_behind(world):
+    _read(world, "spo2", "86")  # no on_commit execution: the task never ran
+    with tenant_context(world.tenant):
+        Reading.objects.update(entered_at=NOW() - timedelta(minutes=2))
+    assert sweep(tenant=world.tenant)["late_evaluations"] == 1
+    assert _alerts(world, level="critical")
+
+
+def test_critical_alert_not_taken_is_escalated_after_the_delay(world):
+    readings = _read(world, "spo2", "85")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+    assert sweep(tenant=world.tenant, now=NOW() + timedelta(hours=3, minutes=59))["escalated"] == 0
+    assert sweep(tenant=world.tenant, now=NOW() + timedelta(hours=4, minutes=1))["escalated"] == 1
+    (alert,) = _alerts(world)
+    assert alert.status == "escalated" and alert.auto_escalated
+
+
+def test_nurse_and_physician_outcomes(world):
+    readings = _read(world, "spo2", "85")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+    (alert,) = _alerts(world)
+    nurse, medco = world.user(Role.NURSE_COORDINATOR), world.user(Role.PHYSICIAN_COORDINATOR)
+    with pytest.raises(ValidationError, match="Take the alert"):
+        alert_close(alert=alert, by=nurse, role="nurse_coordinator", outcome="advice")
+    alert = alert_take(alert=alert, nurse=nurse)
+    with pytest.raises(ValidationError, match="coordinating physician"):
+        alert_close(alert=alert, by=nurse, role="nurse_coordinator", outcome="medical_action")
+    alert = alert_escalate(alert=alert, by=nurse)
+    with pytest.raises(ValidationError, match="GP"):
+        alert_close(alert=alert, by=medco, role="physician_coordinator",
+                    outcome="alert_consultation", consultation_profession="dietitian")
+    alert = alert_close(alert=alert, by=medco, role="physician_coordinator",
+                        outcome="alert_consultation", consultation_profession="dietitian",
+                        gp_involvement="Dr informé par téléphone")
+    assert alert.status == "closed"
+    with tenant_context(world.tenant):
+        assert Activity.objects.filter(enrollment=world.enrollment,
+                                       kind="alert_consultation").exists()
+    with pytest.raises(ValidationError, match="already closed"):
+        alert_close(alert=alert, by=nurse, role="nurse_coordinator", outcome="no_action")
