@@ -52,6 +52,7 @@ class Cap(enum.StrEnum):
     PPS_ISSUE = "pps.issue"  # sign and issue it: specialist (MONO), coordinating physician
     ACTIVITY_MANAGE = "activity.manage"  # plan sessions, mark them done / missed
     WORKLIST = "worklist.view"
+    ALERT_HANDLE = "alert.handle"  # triage, take, escalate, close; readings by phone
     DIRECTORY = "directory.view"
     DIRECTORY_EDIT = "directory.edit"
     GP_SPACE = "gp.space"
@@ -64,7 +65,7 @@ _CLINICAL_TEAM = {
     Cap.PATIENT_CARE_ITEMS, Cap.PATIENT_EDIT, Cap.API, Cap.DIRECTORY,
 }
 _COORDINATION = {Cap.ENROLLMENT_MANAGE, Cap.REFERRAL_INBOX, Cap.PPS_EDIT, Cap.ACTIVITY_MANAGE,
-                 Cap.WORKLIST}
+                 Cap.WORKLIST, Cap.ALERT_HANDLE}
 
 MATRIX: dict[Role, frozenset[Cap]] = {
     Role.NURSE_COORDINATOR: frozenset(_CLINICAL_TEAM | _COORDINATION),

@@ -284,6 +284,7 @@ def _patients(tenant, rng, sites, gps, pros, count, domain, logins) -> None:
                        at=timezone.make_aware(datetime.combine(included, time(10, 0))))
         enrollment = enrollment_include(enrollment=enrollment, actor=nurse, on=included)
         _pathway(enrollment, stage, included, rng, nurse=nurse, medco=medco_user, pros=pros)
+    _readings(tenant, rng, nurse=nurse, medco=medco_user)
 
 
 
@@ -432,3 +433,76 @@ def _care_records(enrollment, assessment_day: date, pps_day: date, rng: random.R
                                admitted_on=admitted, discharged_on=admitted + timedelta(days=4),
                                planned=False, cause="Décompensation cardiaque",
                                place="Clinique Pasteur")
+
+
+BASELINES = {"body_weight": (78, 1.2), "systolic_bp": (138, 12), "diastolic_bp": (82, 7),
+             "spo2": (95, 1.8), "capillary_glucose": (1.3, 0.35), "heart_rate": (74, 8)}
+
+
+def _readings(tenant: Tenant, rng: random.Random, *, nurse, medco) -> None:
+    """Months of readings for the patients in follow-up (imported in bulk as history, then
+    evaluated set-based like any batch), and alerts in every state."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+    from simple_history.utils import bulk_create_with_history
+
+    from constel.tenancy import tenant_context
+    from pathways.models import Alert, AlertRule, Enrollment, Reading
+    from pathways.services.telefollowup import (
+        FOLLOWING_PHASES,
+        alert_close,
+        alert_escalate,
+        alert_take,
+        evaluate_readings,
+        sweep,
+    )
+
+    now = timezone.now()
+    with tenant_context(tenant):
+        enrollments = list(Enrollment.objects.filter(phase__in=FOLLOWING_PHASES)
+                           .exclude(phase="pps_definition"))
+        rules = list(AlertRule.objects.filter(enrollment__in=enrollments, active=True,
+                                              kind="bounds").select_related("indicator"))
+        rows = []
+        for enrollment in enrollments:
+            followed = {r.indicator for r in rules if r.enrollment_id == enrollment.pk}
+            days = rng.randint(45, 90)
+            shift = {code: rng.uniform(-0.1, 0.1) for code in BASELINES}
+            for indicator in followed:
+                mean, sd = BASELINES.get(indicator.code, (None, None))
+                if mean is None:
+                    continue
+                mean *= 1 + shift[indicator.code]
+                for day in range(days, 0, -1):
+                    if indicator.code != "body_weight" and rng.random() < 0.5:
+                        continue
+                    value = rng.gauss(mean, sd)
+                    if rng.random() < 0.01:  # a rare bad day
+                        value = mean + (4 if indicator.code != "spo2" else -3) * sd
+                    value = min(max(value, float(indicator.plausible_min)),
+                                float(indicator.plausible_max))
+                    rows.append(Reading(
+                        tenant=tenant, enrollment=enrollment, indicator=indicator,
+                        value=Decimal(f"{value:.{indicator.decimals}f}"),
+                        measured_at=now - timedelta(days=day, hours=rng.randint(-2, 2)),
+                        entered_by=enrollment.patient.user if enrollment.patient.user_id
+                        else None,
+                        source="portal" if rng.random() < 0.85 else "nurse_phone"))
+        bulk_create_with_history(rows, Reading, batch_size=2000)
+        evaluate_readings(tenant_id=tenant.pk, reading_ids=[r.pk for r in rows])
+        sweep(tenant=tenant, now=now)
+        alerts = list(Alert.objects.exclude(status="closed").order_by("opened_at"))
+        for i, alert in enumerate(alerts[: max(0, len(alerts) - 6)]):
+            alert = alert_take(alert=alert, nurse=nurse)
+            if i % 4 == 3:
+                alert = alert_escalate(alert=alert, by=nurse, note="Avis médical")
+                if i % 8 == 7:
+                    alert_close(alert=alert, by=medco, role="physician_coordinator",
+                                outcome="medical_action",
+                                gp_involvement="Médecin traitant informé par téléphone",
+                                note="Adaptation du diurétique")
+            elif i % 4 != 2:
+                alert_close(alert=alert, by=nurse, role="nurse_coordinator",
+                            outcome=rng.choice(["advice", "no_action", "erroneous_entry"]),
+                            note="Rappel du patient")

@@ -73,7 +73,17 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                        group=group, patient_path=path)
         return WorkSection(key, title, qs[:limit], qs.count())
 
+    from django.db.models import Case, IntegerField, Value, When
+
+    from pathways.models import Alert
+
     return [
+        section("alerts", _("Alerts to triage (critical first)"),
+                Alert.objects.filter(status__in=[Alert.Status.OPEN, Alert.Status.ESCALATED])
+                .annotate(rank=Case(When(level="critical", then=Value(0)), default=Value(1),
+                                    output_field=IntegerField()))
+                .select_related("enrollment__patient", "indicator").order_by("rank", "opened_at"),
+                "enrollment__patient"),
         section("pps_validation", _("PPS awaiting the GP's validation"),
                 CarePlan.objects.filter(status=CarePlan.Status.ISSUED,
                                         gp_status=CarePlan.GpStatus.PENDING)

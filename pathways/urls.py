@@ -52,3 +52,12 @@ urlpatterns += [
     path("<uuid:enrollment_id>/final-assessment/", views_records.final_assessment_record,
          name="final_assessment_record"),
 ]
+
+from pathways import views_alerts  # noqa: E402
+
+urlpatterns += [
+    path("alerts/", views_alerts.alert_list, name="alerts"),
+    path("alerts/<uuid:alert_id>/", views_alerts.alert_detail, name="alert"),
+    path("<uuid:enrollment_id>/readings/", views_alerts.reading_by_phone,
+         name="reading_by_phone"),
+]

@@ -27,6 +27,7 @@ from pathways.models import (
     GoalReview,
     GroupSession,
     Hospitalisation,
+    Indicator,
     Phase,
     TimeEntry,
 )
@@ -95,6 +96,11 @@ def enrollment_detail(request: HttpRequest, enrollment_id: str) -> HttpResponse:
         "goal_statuses": GoalReview.Status.choices,
         "final": FinalAssessment.objects.filter(enrollment=enrollment).first(),
         "can_medication": has_cap(request.membership, Cap.PATIENT_MEDICATION),
+        "readings": enrollment.readings.select_related("indicator", "entered_by")[:40],
+        "followed": Indicator.objects.for_tenant(request.tenant).filter(
+            pk__in=enrollment.alert_rules.filter(active=True).values("indicator")),
+        "open_alerts": enrollment.alerts.exclude(status="closed").select_related("indicator"),
+        "can_alert": has_cap(request.membership, Cap.ALERT_HANDLE),
     })
 
 

@@ -95,6 +95,21 @@ def _plan(w: World) -> dict:
     return {"care_plan_id": w.care_plan.pk}
 
 
+def _an_alert(w: World):
+    """A critical SpO2 alert of the world's patient."""
+    from pathways.services.telefollowup import evaluate_readings, reading_record
+
+    readings = reading_record(enrollment=w.enrollment, indicator_code="spo2", value="85",
+                              measured_at=w.enrollment.created_at, entered_by=None,
+                              source="portal")
+    evaluate_readings(tenant_id=w.tenant.pk, reading_ids=[r.pk for r in readings])
+    from constel.tenancy import tenant_context
+    from pathways.models import Alert
+
+    with tenant_context(w.tenant):
+        return Alert.objects.filter(enrollment=w.enrollment).values_list("pk", flat=True)[0]
+
+
 NO_SUCH = "00000000-0000-0000-0000-000000000000"
 CLINICAL = CLINICAL_TEAM | {R.SPECIALIST}
 EDITORS = CLINICAL_TEAM | {R.SECRETARY}
@@ -230,6 +245,12 @@ ACCESS: dict[str, Entry] = {
                                                  "token": "not-a-token"}),
     "portal:consent": Entry(ok={R.PATIENT: 200}),
     "portal:care_plan": Entry(ok={R.PATIENT: 200}),
+    "portal:readings": Entry(ok={R.PATIENT: 200}),
+    "pathways:alerts": Entry(ok=roles(200, CLINICAL_TEAM), leak_check=True),
+    "pathways:alert": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
+                            kwargs=lambda w: {"alert_id": _an_alert(w)}),
+    "pathways:reading_by_phone": Entry(ok=roles(302, CLINICAL_TEAM), method="post",
+                                       kwargs=_enrollment, scoped=True),
     "portal:home": Entry(ok={R.PATIENT: 200}),
     "gp:home": Entry(ok={R.GP: 200}, leak_check=True),
     "api_schema": Entry(ok=roles(200, EVERYONE), anonymous=401),

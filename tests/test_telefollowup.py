@@ -175,3 +175,39 @@ def test_nurse_and_physician_outcomes(world):
                                        kind="alert_consultation").exists()
     with pytest.raises(ValidationError, match="already closed"):
         alert_close(alert=alert, by=nurse, role="nurse_coordinator", outcome="no_action")
+
+
+def test_patient_enters_readings_on_the_portal_and_nurse_sees_the_alert(
+        client, login, world, django_capture_on_commit_callbacks):
+    from django.urls import reverse
+
+    login(world.user(Role.PATIENT))
+    page = client.get(reverse("portal:readings")).content.decode()
+    assert "spo2" in page and "body_weight" in page
+    bad = client.post(reverse("portal:readings"), {"spo2": "140"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert bad.status_code == 400 and "not a possible value" in bad.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = client.post(reverse("portal:readings"), {"spo2": "86", "body_weight": "71,4"})
+    assert ok.status_code == 302
+    login(world.user(Role.NURSE_COORDINATOR))
+    worklist = client.get(reverse("pathways:worklist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Alerts to triage" in worklist and world.patient.display_name in worklist
+    (alert,) = _alerts(world)
+    url = reverse("pathways:alert", args=[alert.pk])
+    assert client.post(url, {"action": "take"}).status_code == 302
+    client.post(url, {"action": "close", "outcome": "advice", "note": "Conseils donnés"})
+    (alert,) = _alerts(world)
+    assert alert.status == "closed" and alert.outcome == "advice"
+
+
+def test_nurse_records_a_reading_given_by_phone(client, login, world):
+    from django.urls import reverse
+
+    login(world.user(Role.NURSE_COORDINATOR))
+    response = client.post(reverse("pathways:reading_by_phone", args=[world.enrollment.pk]),
+                           {"indicator": "body_weight", "value": "70,2",
+                            "measured_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
+    assert response.status_code == 302
+    with tenant_context(world.tenant):
+        r = Reading.objects.get(enrollment=world.enrollment)
+    assert r.source == "nurse_phone" and r.value == Decimal("70.2")

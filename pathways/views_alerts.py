@@ -1,0 +1,107 @@
+"""Telefollow-up pages of the back-office: alerts to triage and handle, readings entered by
+the nurse after a call."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Value, When
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from constel.access import Cap, clinical_scope_filter, membership_required, patients_in_scope
+from constel.tenancy import get_object_for_tenant_or_404
+from pathways.models import Alert
+from pathways.services import telefollowup
+from pathways.views_care import _enrollment, _messages_from
+
+
+def _alerts(request: HttpRequest):
+    scope = patients_in_scope(request.membership).filter(
+        clinical_scope_filter(request.membership))
+    return (Alert.objects.for_tenant(request.tenant)
+            .filter(enrollment__patient__in=scope)
+            .select_related("enrollment__patient", "indicator", "rule", "taken_by"))
+
+
+@membership_required(cap=Cap.ALERT_HANDLE)
+def alert_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "active")
+    qs = _alerts(request)
+    if status == "active":
+        qs = qs.exclude(status=Alert.Status.CLOSED)
+    elif status in Alert.Status.values:
+        qs = qs.filter(status=status)
+    qs = qs.annotate(rank=Case(When(level="critical", then=Value(0)), default=Value(1),
+                               output_field=IntegerField())).order_by("rank", "opened_at", "pk")
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    return render(request, "pathways/alerts.html",
+                  {"page": page, "status": status, "statuses": Alert.Status.choices,
+                   "now": timezone.now()})
+
+
+@membership_required(cap=Cap.ALERT_HANDLE)
+@require_http_methods(["GET", "POST"])
+def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
+    alert = get_object_for_tenant_or_404(_alerts(request), request.tenant, pk=alert_id)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "take":
+                telefollowup.alert_take(alert=alert, nurse=request.user)
+            elif action == "escalate":
+                telefollowup.alert_escalate(alert=alert, by=request.user,
+                                            note=request.POST.get("note", ""))
+            elif action == "close":
+                telefollowup.alert_close(
+                    alert=alert, by=request.user, role=request.membership.role,
+                    outcome=request.POST.get("outcome", ""), note=request.POST.get("note", ""),
+                    gp_involvement=request.POST.get("gp_involvement", ""),
+                    consultation_profession=request.POST.get("consultation_profession", ""))
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as exc:
+            _messages_from(request, exc)
+        else:
+            messages.success(request, _("Alert updated."))
+        return redirect("pathways:alert", alert_id=alert.pk)
+    events = alert.events.select_related("reading").order_by("-at")[:50]
+    return render(request, "pathways/alert.html", {
+        "alert": alert, "patient": alert.enrollment.patient, "events": events,
+        "nurse_outcomes": [(o.value, o.label) for o in Alert.Outcome
+                           if o in telefollowup.NURSE_OUTCOMES],
+        "physician_outcomes": [(o.value, o.label) for o in Alert.Outcome
+                               if o in telefollowup.PHYSICIAN_OUTCOMES],
+        "is_physician": request.membership.role == "physician_coordinator",
+    })
+
+
+@membership_required(cap=Cap.ALERT_HANDLE)
+@require_POST
+def reading_by_phone(request: HttpRequest, enrollment_id: str) -> HttpResponse:
+    """The nurse types a reading given on the phone (recorded as such)."""
+    enrollment = _enrollment(request, enrollment_id, Cap.ALERT_HANDLE)
+    try:
+        measured_at = datetime.fromisoformat(request.POST.get("measured_at", ""))
+        if timezone.is_naive(measured_at):
+            measured_at = timezone.make_aware(measured_at)
+        telefollowup.reading_record(
+            enrollment=enrollment, indicator_code=request.POST.get("indicator", ""),
+            value=request.POST.get("value", ""), diastolic=request.POST.get("diastolic"),
+            unit=request.POST.get("unit") or None, measured_at=measured_at,
+            entered_by=request.user, source="nurse_phone")
+    except ValueError:
+        messages.error(request, _("Enter a valid date and time."))
+    except ValidationError as exc:
+        _messages_from(request, exc)
+    else:
+        messages.success(request, _("Reading recorded."))
+    return redirect("pathways:enrollment", enrollment_id=enrollment.pk)
+
+

@@ -1,0 +1,69 @@
+"""Portal: the patient types their readings (one screen, big inputs, the last values shown,
+French comma accepted) and sees their history."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from constel.access import Cap, membership_required
+from pathways.models import Enrollment, Indicator, Reading
+from pathways.services.telefollowup import FOLLOWING_PHASES, reading_record
+from portal.views import portal_patient
+
+
+def _enrollment(patient) -> Enrollment | None:
+    return (Enrollment.objects.filter(patient=patient, phase__in=FOLLOWING_PHASES)
+            .order_by("-created_at").first())
+
+
+@membership_required(cap=Cap.PORTAL)
+@require_http_methods(["GET", "POST"])
+def readings(request: HttpRequest) -> HttpResponse:
+    patient = portal_patient(request)
+    enrollment = _enrollment(patient)
+    followed = []
+    if enrollment is not None:
+        followed = list(Indicator.objects.filter(
+            pk__in=enrollment.alert_rules.filter(active=True).values("indicator"))
+            .exclude(code="diastolic_bp"))
+    errors: dict = {}
+    if request.method == "POST" and enrollment is not None:
+        saved = 0
+        for indicator in followed:
+            value = request.POST.get(indicator.code, "").strip()
+            if not value:
+                continue
+            try:
+                reading_record(enrollment=enrollment, indicator_code=indicator.code,
+                               value=value, diastolic=request.POST.get("diastolic_bp"),
+                               unit=request.POST.get(f"{indicator.code}_unit") or None,
+                               measured_at=timezone.now(), entered_by=request.user,
+                               source=Reading.Source.PORTAL)
+                saved += 1
+            except ValidationError as exc:
+                errors[indicator.code] = " ".join(exc.messages)
+        if saved and not errors:
+            messages.success(request, _("Thank you, your readings are recorded. The care team "
+                                        "watches them."))
+            return redirect("portal:readings")
+        if not saved and not errors:
+            errors["form"] = _("Type at least one value.")
+    last = {}
+    if enrollment is not None:
+        for r in (Reading.objects.filter(enrollment=enrollment).select_related("indicator")
+                  .order_by("-measured_at")[:60]):
+            last.setdefault(r.indicator.code, r)
+    history = (Reading.objects.filter(enrollment=enrollment).select_related("indicator")
+               .order_by("-measured_at")[:30]) if enrollment else []
+    return render(request, "portal/readings.html", {
+        "patient": patient, "enrollment": enrollment, "followed": followed, "last": last,
+        "errors": errors, "posted": request.POST, "history": history,
+    }, status=400 if errors else 200)
+
+
