@@ -235,7 +235,13 @@ def _patients(tenant, rng, sites, gps, pros, count, domain, logins) -> None:
             gp_online_access_agreed=rng.random() < 0.8,
         )
         n_patho = 1 if rng.random() < 0.55 else rng.choice([2, 2, 3])
-        for patho in rng.sample(catalogue, n_patho):
+        if i == 0:
+            n_patho = 2  # the demo patient login: POLY, in follow-up, with readings
+        chosen = rng.sample(catalogue, n_patho)
+        if i == 0:
+            chosen = [p for p in catalogue if p.code in ("heart_failure_chronic_and_acute",
+                                                          "type_2_diabetes")][:2]
+        for patho in chosen:
             if patho.needs_another and n_patho == 1:
                 continue
             diagnosis_add(patient=patient, pathology=patho,
@@ -248,7 +254,7 @@ def _patients(tenant, rng, sites, gps, pros, count, domain, logins) -> None:
                                            "copd_exacerbation", "coronary_acs",
                                            "pad_claudication", "ibd_adherence",
                                            "nash_severe_fibrosis"]}
-        stage = i % 10
+        stage = i % 10 if i else 1
         if stage == 9:
             continue  # a record not (yet) proposed
         if stage == 8:  # door (b), waiting in the secretary's inbox

@@ -39,3 +39,17 @@ def goal_label(code: str) -> str:
     from pathways.services.care_records import GOALS
 
     return GOALS.get(code, code)
+
+
+UNITS = {"mm[Hg]": "mmHg", "Cel": "°C", "{score}": "", "/d": "/j", "%": "%"}
+
+
+@register.filter
+def unit(code: str) -> str:
+    """UCUM codes as people write them (mm[Hg] → mmHg)."""
+    return UNITS.get(code, code)
+
+
+@register.filter
+def level_label(level: str) -> str:
+    return {"critical": _("critical"), "warning": _("warning")}.get(level, level)
