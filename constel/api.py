@@ -56,6 +56,10 @@ def _register() -> None:
     router.register("professionals", ProfessionalViewSet, basename="professional")
     router.register("care-plans", CarePlanViewSet, basename="care-plan")
     router.register("activities", ActivityViewSet, basename="activity")
+    from pathways.api_telefollowup import AlertViewSet, ReadingViewSet
+
+    router.register("readings", ReadingViewSet, basename="reading")
+    router.register("alerts", AlertViewSet, basename="alert")
 
 
 _register()

@@ -211,3 +211,53 @@ def test_nurse_records_a_reading_given_by_phone(client, login, world):
     with tenant_context(world.tenant):
         r = Reading.objects.get(enrollment=world.enrollment)
     assert r.source == "nurse_phone" and r.value == Decimal("70.2")
+
+
+def test_api_post_reading_answers_201_with_the_evaluation(client, world, capsys):
+    from django.core.management import call_command
+
+    call_command("create_api_token", world.user(Role.PATIENT).email, "--tenant",
+                 world.tenant.slug)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {capsys.readouterr().out.strip()}"}
+    at = timezone.now().isoformat()
+    ok = client.post("/api/v1/readings/", {"indicator": "spo2", "value": "86",
+                                           "measured_at": at},
+                     content_type="application/json", **auth)
+    assert ok.status_code == 201, ok.content
+    body = ok.json()
+    assert body["readings"][0]["evaluated_at"] and body["alerts"][0]["level"] == "critical"
+    bad = client.post("/api/v1/readings/", {"indicator": "spo2", "value": "140",
+                                            "measured_at": at},
+                      content_type="application/json", **auth)
+    assert bad.status_code == 400 and "value" in bad.json()
+    mine = client.get("/api/v1/readings/?indicator=spo2", **auth).json()
+    assert mine["count"] == 1
+    assert client.get("/api/v1/readings/?since=yesterday", **auth).status_code == 400
+
+
+def test_api_patient_cannot_post_for_another_patient(client, world, other_world, capsys):
+    from django.core.management import call_command
+
+    call_command("create_api_token", world.user(Role.PATIENT).email, "--tenant",
+                 world.tenant.slug)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {capsys.readouterr().out.strip()}"}
+    response = client.post("/api/v1/readings/", {
+        "enrollment": str(other_world.enrollment.pk), "indicator": "spo2", "value": "95",
+        "measured_at": timezone.now().isoformat()}, content_type="application/json", **auth)
+    assert response.status_code == 400
+    with tenant_context(other_world.tenant):
+        assert not Reading.objects.exists()
+
+
+def test_api_alert_actions(client, login, world):
+    readings = _read(world, "spo2", "85")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+    (alert,) = _alerts(world)
+    login(world.user(Role.NURSE_COORDINATOR))
+    base = f"/api/v1/alerts/{alert.pk}/"
+    assert client.post(base + "take/").json()["status"] == "taken"
+    bad = client.post(base + "close/", {"outcome": "medical_action"},
+                      content_type="application/json")
+    assert bad.status_code == 400 and "outcome" in bad.json()
+    done = client.post(base + "close/", {"outcome": "advice"}, content_type="application/json")
+    assert done.json()["status"] == "closed"

@@ -203,6 +203,8 @@ SPECTACULAR_SETTINGS = {
         "ActivityKindEnum": "pathways.models.Activity.Kind",
         "ActivityStatusEnum": "pathways.models.Activity.Status",
         "ProfessionalKindEnum": "patients.models.Professional.Kind",
+        "AlertStatusEnum": "pathways.models_telefollowup.Alert.Status",
+        "AlertOutcomeEnum": "pathways.models_telefollowup.Alert.Outcome",
     },
 }
 

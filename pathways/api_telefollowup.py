@@ -1,0 +1,206 @@
+"""/api/v1/readings/ and /api/v1/alerts/ — scoped like the pages; a patient's token only
+posts and reads their own readings."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from constel.access import Cap, clinical_scope_filter, has_cap, patients_in_scope
+from constel.api import HasCap
+from constel.roles import Role
+from constel.tenancy import get_object_for_tenant_or_404
+from pathways.models import Alert, Enrollment, Reading
+from pathways.services import telefollowup
+
+
+class ReadingSerializer(serializers.ModelSerializer):
+    indicator = serializers.CharField(source="indicator.code")
+    unit = serializers.CharField(source="indicator.unit")
+
+    class Meta:
+        model = Reading
+        fields = ["id", "enrollment", "indicator", "value", "unit", "measured_at", "entered_at",
+                  "source", "measurement_id", "evaluated_at"]
+
+
+class ReadingCreateSerializer(serializers.Serializer):
+    enrollment = serializers.UUIDField(required=False,
+                                       help_text="Required for staff; a patient posts their own.")
+    indicator = serializers.CharField(help_text="Indicator code, or blood_pressure")
+    value = serializers.CharField()
+    diastolic = serializers.CharField(required=False, allow_blank=True)
+    unit = serializers.CharField(required=False, allow_blank=True)
+    measured_at = serializers.DateTimeField()
+
+
+class ReadingResultSerializer(serializers.Serializer):
+    readings = ReadingSerializer(many=True)
+    alerts = serializers.ListField(child=serializers.DictField())
+
+
+class ReadingViewSet(viewsets.GenericViewSet):
+    """Readings of the patients in scope; ``POST`` answers 201 with the evaluation result."""
+
+    queryset = Reading.objects.none()
+    serializer_class = ReadingSerializer
+    permission_classes = [HasCap]
+    required_cap = Cap.API
+
+    def _scope(self):
+        membership = self.request.membership
+        if membership.role == Role.PATIENT:
+            return patients_in_scope(membership)
+        return patients_in_scope(membership).filter(clinical_scope_filter(membership))
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        role = request.membership.role
+        if role == Role.PATIENT:
+            return  # their own readings only (see _scope)
+        if self.action == "list" and not has_cap(request.membership, Cap.PATIENT_CLINICAL):
+            self.permission_denied(request)
+        if self.action == "create" and role not in (
+                Role.PATIENT, Role.NURSE_COORDINATOR, Role.PHYSICIAN_COORDINATOR,
+                Role.CARE_MANAGER):
+            self.permission_denied(request)
+
+    @extend_schema(parameters=[
+        OpenApiParameter("patient", str), OpenApiParameter("indicator", str),
+        OpenApiParameter("since", str, description="ISO date or date-time")])
+    def list(self, request) -> Response:
+        qs = (Reading.objects.for_tenant(request.tenant)
+              .filter(enrollment__patient__in=self._scope())
+              .select_related("indicator").order_by("-measured_at", "pk"))
+        p = request.query_params
+        errors = {}
+        if p.get("patient"):
+            qs = qs.filter(enrollment__patient_id=p["patient"]) if _uuid(p["patient"]) \
+                else qs.none()
+        if p.get("indicator"):
+            qs = qs.filter(indicator__code=p["indicator"])
+        if p.get("since"):
+            from django.utils.dateparse import parse_date, parse_datetime
+
+            since = parse_datetime(p["since"]) or parse_date(p["since"])
+            if since is None:
+                errors["since"] = ["Use an ISO date (2026-01-31) or date-time."]
+            else:
+                qs = qs.filter(measured_at__gte=since)
+        if errors:
+            return Response(errors, status=status.HTTP_400_BAD_REQUEST)
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(ReadingSerializer(page, many=True).data)
+
+    @extend_schema(request=ReadingCreateSerializer, responses={201: ReadingResultSerializer})
+    def create(self, request) -> Response:
+        incoming = ReadingCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        d = incoming.validated_data
+        enrollments = Enrollment.objects.for_tenant(request.tenant).filter(
+            patient__in=self._scope(), phase__in=telefollowup.FOLLOWING_PHASES)
+        if request.membership.role == Role.PATIENT:
+            enrollment = enrollments.order_by("-created_at").first()
+            if enrollment is None or (d.get("enrollment") and d["enrollment"] != enrollment.pk):
+                raise serializers.ValidationError({"enrollment": ["Not your follow-up."]})
+        else:
+            if not d.get("enrollment"):
+                raise serializers.ValidationError({"enrollment": ["This field is required."]})
+            enrollment = get_object_for_tenant_or_404(enrollments, request.tenant,
+                                                      pk=d["enrollment"])
+        source = "portal" if request.membership.role == Role.PATIENT else "nurse_phone"
+        readings = telefollowup.reading_record(
+            enrollment=enrollment, indicator_code=d["indicator"], value=d["value"],
+            diastolic=d.get("diastolic"), unit=d.get("unit") or None,
+            measured_at=d["measured_at"], entered_by=request.user, source=source)
+        # The answer carries the evaluation: run it now (the queued task then finds it done).
+        telefollowup.evaluate_readings(tenant_id=request.tenant.pk,
+                                       reading_ids=[r.pk for r in readings])
+        alerts = (Alert.objects.for_tenant(request.tenant)
+                  .filter(events__reading__in=[r.pk for r in readings]).distinct())
+        for r in readings:
+            r.refresh_from_db()
+        return Response({
+            "readings": ReadingSerializer(readings, many=True).data,
+            "alerts": [{"id": str(a.pk), "level": a.level, "status": a.status,
+                        "indicator": a.indicator.code} for a in alerts],
+        }, status=status.HTTP_201_CREATED)
+
+
+def _uuid(value: str) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    indicator = serializers.CharField(source="indicator.code")
+    rule_kind = serializers.CharField(source="rule.kind")
+
+    class Meta:
+        model = Alert
+        fields = ["id", "enrollment", "indicator", "rule_kind", "level", "status", "opened_at",
+                  "taken_at", "escalated_at", "auto_escalated", "closed_at", "outcome", "note",
+                  "gp_involvement"]
+
+
+class AlertCloseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Alert.Outcome.choices)
+    note = serializers.CharField(required=False, allow_blank=True)
+    gp_involvement = serializers.CharField(required=False, allow_blank=True)
+    consultation_profession = serializers.CharField(required=False, allow_blank=True)
+
+
+class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+    """Alerts of the patients in scope, with ``take``, ``escalate`` and ``close``."""
+
+    serializer_class = AlertSerializer
+    queryset = Alert.objects.none()
+    permission_classes = [HasCap]
+    required_cap = Cap.ALERT_HANDLE
+
+    def get_queryset(self):  # type: ignore[override]
+        membership = self.request.membership
+        scope = patients_in_scope(membership).filter(clinical_scope_filter(membership))
+        qs = (Alert.objects.for_tenant(self.request.tenant)
+              .filter(enrollment__patient__in=scope).select_related("indicator", "rule")
+              .order_by("-opened_at", "pk"))
+        state = self.request.query_params.get("status")
+        return qs.filter(status=state) if state else qs
+
+    def get_object(self) -> Alert:
+        return get_object_for_tenant_or_404(self.get_queryset(), self.request.tenant,
+                                            pk=self.kwargs["pk"])
+
+    @extend_schema(request=None, responses={200: AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def take(self, request, pk=None) -> Response:
+        return Response(AlertSerializer(telefollowup.alert_take(
+            alert=self.get_object(), nurse=request.user)).data)
+
+    @extend_schema(request=None, responses={200: AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def escalate(self, request, pk=None) -> Response:
+        return Response(AlertSerializer(telefollowup.alert_escalate(
+            alert=self.get_object(), by=request.user,
+            note=request.data.get("note", ""))).data)
+
+    @extend_schema(request=AlertCloseSerializer, responses={200: AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None) -> Response:
+        alert = self.get_object()
+        incoming = AlertCloseSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        d = incoming.validated_data
+        return Response(AlertSerializer(telefollowup.alert_close(
+            alert=alert, by=request.user, role=request.membership.role, outcome=d["outcome"],
+            note=d.get("note", ""), gp_involvement=d.get("gp_involvement", ""),
+            consultation_profession=d.get("consultation_profession", ""))).data)
+
+
