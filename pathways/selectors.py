@@ -138,3 +138,35 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                 .select_related("patient").order_by("included_on"),
                 "patient"),
     ]
+
+
+def reading_charts(*, enrollment: Enrollment, days: int = 90) -> list[dict]:
+    """One SVG chart per followed indicator over ``days`` (two queries in all)."""
+    from collections import defaultdict
+
+    from django.utils.safestring import mark_safe
+
+    from pathways.charts import svg_chart
+    from pathways.models import AlertEvent, AlertRule, Reading
+
+    since = timezone.now() - timedelta(days=days)
+    rows = (Reading.objects.filter(enrollment=enrollment, measured_at__gte=since)
+            .select_related("indicator").order_by("measured_at"))
+    by_indicator: dict = defaultdict(list)
+    for r in rows:
+        by_indicator[r.indicator].append((r.measured_at, r.value))
+    rules = {r.indicator_id: r for r in AlertRule.objects.filter(
+        enrollment=enrollment, active=True, kind=AlertRule.Kind.BOUNDS)}
+    marks: dict = defaultdict(list)
+    for e in AlertEvent.objects.filter(alert__enrollment=enrollment,
+                                       reading__measured_at__gte=since).select_related("reading"):
+        marks[e.reading.indicator_id].append(e.reading.measured_at)
+    charts = []
+    for indicator, points in sorted(by_indicator.items(), key=lambda kv: kv[0].position):
+        rule = rules.get(indicator.pk)
+        charts.append({"indicator": indicator, "svg": mark_safe(svg_chart(  # noqa: S308
+            title=indicator.label, unit=indicator.unit, points=points,
+            warn=(rule.warn_low, rule.warn_high) if rule else (None, None),
+            crit=(rule.crit_low, rule.crit_high) if rule else (None, None),
+            alerts=marks[indicator.pk]))})
+    return charts

@@ -101,7 +101,14 @@ def enrollment_detail(request: HttpRequest, enrollment_id: str) -> HttpResponse:
             pk__in=enrollment.alert_rules.filter(active=True).values("indicator")),
         "open_alerts": enrollment.alerts.exclude(status="closed").select_related("indicator"),
         "can_alert": has_cap(request.membership, Cap.ALERT_HANDLE),
+        "charts": selectors.reading_charts(enrollment=enrollment,
+                                           days=_days(request.GET.get("days"))),
+        "days": _days(request.GET.get("days")),
     })
+
+
+def _days(value: str | None) -> int:
+    return int(value) if value in ("30", "90", "180", "365") else 90
 
 
 @membership_required(cap=Cap.ENROLLMENT_MANAGE)

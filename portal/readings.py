@@ -61,7 +61,11 @@ def readings(request: HttpRequest) -> HttpResponse:
             last.setdefault(r.indicator.code, r)
     history = (Reading.objects.filter(enrollment=enrollment).select_related("indicator")
                .order_by("-measured_at")[:30]) if enrollment else []
+    from pathways.selectors import reading_charts
+
+    charts = reading_charts(enrollment=enrollment, days=30) if enrollment else []
     return render(request, "portal/readings.html", {
+        "charts": charts,
         "patient": patient, "enrollment": enrollment, "followed": followed, "last": last,
         "errors": errors, "posted": request.POST, "history": history,
     }, status=400 if errors else 200)
