@@ -126,8 +126,17 @@ def test_missing_data_sweep_then_resolved_by_a_new_reading(world):
     with tenant_context(world.tenant):
         AlertRule.objects.filter(enrollment=world.enrollment).update(
             created_at=NOW() - timedelta(hours=49))
+    from constel import sms
+
+    sms.outbox.clear()
+    world.patient.phone = "06 11 22 33 44"
+    from patients.services import patient_update
+
+    patient_update(patient=world.patient, phone="06 11 22 33 44")
     result = sweep(tenant=world.tenant)
     assert result["missing"] >= 1
+    (reminder,) = sms.outbox  # one SMS for all the missing indicators
+    assert reminder.to == "06 11 22 33 44" and "poids" in reminder.body.lower()
     assert sweep(tenant=world.tenant)["missing"] == 0  # one open alert per rule
     readings = _read(world, "body_weight", "70")
     evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])

@@ -257,3 +257,4 @@ LOGGING = {
 SIMPLE_HISTORY_HISTORY_ID_USE_UUID = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SMS_BACKEND = env("SMS_BACKEND", default="constel.sms.ConsoleBackend")

@@ -20,3 +20,4 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 # Tasks run in-process unless a test starts a real worker (tests/test_celery_worker.py).
 CELERY_TASK_ALWAYS_EAGER = True
+SMS_BACKEND = "constel.sms.LocmemBackend"

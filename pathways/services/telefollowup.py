@@ -314,7 +314,7 @@ def sweep(*, tenant: Tenant, now: datetime | None = None) -> dict:
 def _sweep_missing(tenant: Tenant, now: datetime) -> int:
     missing_rules = list(AlertRule.objects.filter(
         kind=AlertRule.Kind.MISSING, active=True,
-        enrollment__phase__in=FOLLOWING_PHASES).select_related("enrollment"))
+        enrollment__phase__in=FOLLOWING_PHASES).select_related("enrollment", "indicator"))
     if not missing_rules:
         return 0
     last = {(row["enrollment_id"], row["indicator_id"]): row["last"] for row in
@@ -331,7 +331,28 @@ def _sweep_missing(tenant: Tenant, now: datetime) -> int:
                   .exclude(status=Alert.Status.CLOSED).values_list("rule_id", flat=True))
     fresh = [b for b in breaches if b[0].pk not in already]
     _attach(tenant.pk, fresh)
+    _remind_patients([rule for rule, _r, _l in fresh])
     return len(fresh)
+
+
+def _remind_patients(missing_rules: list[AlertRule]) -> None:
+    """One reminder per new missing-data alert, by SMS (or e-mail without a phone)."""
+    from django.core.mail import send_mail
+
+    from constel.sms import send_sms
+
+    by_enrollment: dict = defaultdict(list)
+    for rule in missing_rules:
+        by_enrollment[rule.enrollment_id].append(rule.indicator.label)
+    if not by_enrollment:
+        return
+    for enrollment in Enrollment.objects.filter(pk__in=by_enrollment).select_related("patient"):
+        patient = enrollment.patient
+        body = _("Reminder from your care team: please enter your %(what)s on your follow-up "
+                 "space.") % {"what": ", ".join(sorted(by_enrollment[enrollment.pk])).lower()}
+        if not send_sms(to=patient.phone, body=body) and patient.email:
+            transaction.on_commit(lambda b=body, e=patient.email: send_mail(
+                _("Reminder: readings to enter"), b, None, [e]))
 
 
 @transaction.atomic
