@@ -270,3 +270,19 @@ def test_api_alert_actions(client, login, world):
     assert bad.status_code == 400 and "outcome" in bad.json()
     done = client.post(base + "close/", {"outcome": "advice"}, content_type="application/json")
     assert done.json()["status"] == "closed"
+
+
+@pytest.mark.postgres
+def test_sql_and_python_bounds_agree(world):
+    """The demo (SQLite) evaluates bounds in Python, PostgreSQL in SQL: same answers."""
+    from pathways.services.telefollowup import _bounds_breaches_python, _bounds_breaches_sql
+
+    values = ["86", "88", "88.01", "91.99", "92", "92.01", "95", "100"]
+    readings = [r for v in values for r in _read(world, "spo2", v)]
+    with tenant_context(world.tenant):
+        rules = list(AlertRule.objects.filter(enrollment=world.enrollment, active=True))
+        by_sql = set(_bounds_breaches_sql([r.pk for r in readings]))
+    by_python = set(_bounds_breaches_python(readings, rules))
+    assert by_sql == by_python
+    assert {lvl for _r, _ru, lvl in by_sql} == {"warning", "critical"}
+    assert len(by_sql) == 5  # 86, 88 critical; 88.01, 91.99, 92 warning

@@ -199,60 +199,123 @@ def _bounds(rule: AlertRule) -> rules.Bounds:
     return rules.Bounds(rule.warn_low, rule.warn_high, rule.crit_low, rule.crit_high)
 
 
+_BOUNDS_SQL = """
+SELECT * FROM (
+SELECT r.id, ru.id AS rule_id, CASE
+    WHEN (ru.crit_high IS NOT NULL AND r.value >= ru.crit_high)
+      OR (ru.crit_low IS NOT NULL AND r.value <= ru.crit_low) THEN 'critical'
+    WHEN (ru.warn_high IS NOT NULL AND r.value >= ru.warn_high)
+      OR (ru.warn_low IS NOT NULL AND r.value <= ru.warn_low) THEN 'warning' END AS level
+FROM pathways_reading r
+JOIN pathways_alertrule ru
+  ON ru.tenant_id = r.tenant_id AND ru.enrollment_id = r.enrollment_id
+ AND ru.indicator_id = r.indicator_id AND ru.active AND ru.kind = 'bounds'
+WHERE r.id = ANY(%s) AND r.evaluated_at IS NULL
+) b WHERE level IS NOT NULL
+"""
+
+
+def _bounds_breaches_sql(reading_ids: list) -> list[tuple]:
+    """The bounds rules evaluated by PostgreSQL in one statement; only breaches come back."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_BOUNDS_SQL, [list(reading_ids)])
+        return cursor.fetchall()
+
+
+def _bounds_breaches_python(readings: list[Reading], rule_rows: list[AlertRule]) -> list[tuple]:
+    """The same, in Python (SQLite: the demo); same semantics (rules.bounds_level)."""
+    by_pair: dict = defaultdict(list)
+    for rule in rule_rows:
+        if rule.kind == AlertRule.Kind.BOUNDS:
+            by_pair[(rule.enrollment_id, rule.indicator_id)].append(rule)
+    out = []
+    for reading in readings:
+        for rule in by_pair[(reading.enrollment_id, reading.indicator_id)]:
+            level = rules.bounds_level(reading.value, _bounds(rule))
+            if level:
+                out.append((reading.pk, rule.pk, level))
+    return out
+
+
 @transaction.atomic
 def evaluate_readings(*, tenant_id, reading_ids: list) -> int:
-    """Evaluate new readings against their patients' active rules, set-based: a constant
+    """Evaluate new readings against their patients' active rules, set-based: bounds rules in
+    one SQL statement on PostgreSQL, window rules with one query for the history; a constant
     number of queries whatever the number of readings. Idempotent (AlertEvent unique per
     reading × rule; one open alert per rule). Returns the number of new breaches."""
+    from django.db import connection
+
     with tenant_context(tenant_id):
-        readings = list(Reading.objects.filter(pk__in=reading_ids, evaluated_at__isnull=True)
-                        .select_for_update(skip_locked=True))
-        if not readings:
+        if not reading_ids:
             return 0
-        pairs = {(r.enrollment_id, r.indicator_id) for r in readings}
-        rule_rows = list(AlertRule.objects.filter(
-            active=True, enrollment_id__in={p[0] for p in pairs},
-            indicator_id__in={p[1] for p in pairs}))
-        by_pair: dict = defaultdict(list)
-        for rule in rule_rows:
-            by_pair[(rule.enrollment_id, rule.indicator_id)].append(rule)
-        # History for window rules, in one query.
-        window = max((r.window_hours or 0 for r in rule_rows
-                      if r.kind == AlertRule.Kind.CHANGE), default=0)
-        history: dict = defaultdict(list)
-        if window:
-            earliest = min(r.measured_at for r in readings) - timedelta(hours=window)
-            latest = max(r.measured_at for r in readings)
-            for h in Reading.objects.filter(
-                    enrollment_id__in={p[0] for p in pairs},
-                    indicator_id__in={p[1] for p in pairs},
-                    measured_at__gte=earliest, measured_at__lte=latest).only(
-                    "enrollment_id", "indicator_id", "measured_at", "value", "id"):
-                history[(h.enrollment_id, h.indicator_id)].append(h)
-        breaches: list[tuple[AlertRule, Reading, str]] = []
-        for reading in readings:
-            for rule in by_pair[(reading.enrollment_id, reading.indicator_id)]:
-                level = None
-                if rule.kind == AlertRule.Kind.BOUNDS:
-                    level = rules.bounds_level(reading.value, _bounds(rule))
-                elif rule.kind == AlertRule.Kind.CHANGE:
-                    past = [(h.measured_at, h.value)
-                            for h in history[(reading.enrollment_id, reading.indicator_id)]
-                            if h.pk != reading.pk]
-                    change = rules.Change(rule.amount, timedelta(hours=rule.window_hours),
-                                          rule.direction or "rise")
-                    level = rules.WARNING if rules.change_breached(
-                        (reading.measured_at, reading.value), past, change) else None
-                if level:
-                    breaches.append((rule, reading, level))
-        new = _attach(tenant_id, [(rule, reading, level) for rule, reading, level in breaches])
-        _resolve_missing(readings)
-        Reading.objects.filter(pk__in=[r.pk for r in readings]).update(
-            evaluated_at=timezone.now())
+        on_pg = connection.vendor == "postgresql"
+        # Lock the batch so two workers never evaluate the same readings at once.
+        locked = (Reading.objects.filter(pk__in=reading_ids, evaluated_at__isnull=True)
+                  .select_for_update(skip_locked=True))
+        if on_pg:
+            ids = list(locked.values_list("pk", flat=True))
+            breaches = _bounds_breaches_sql(ids) if ids else []
+        else:
+            readings = list(locked)
+            ids = [r.pk for r in readings]
+        if not ids:
+            return 0
+        change_rules = list(AlertRule.objects.filter(
+            active=True, kind=AlertRule.Kind.CHANGE,
+            enrollment_id__in=Reading.objects.filter(pk__in=ids).values("enrollment_id")))
+        if not on_pg:
+            bound_rules = list(AlertRule.objects.filter(
+                active=True, kind=AlertRule.Kind.BOUNDS,
+                enrollment_id__in={r.enrollment_id for r in readings}))
+            breaches = _bounds_breaches_python(readings, bound_rules)
+        rules_by_id = {r.pk: r for r in AlertRule.objects.filter(
+            pk__in={rule_id for _r, rule_id, _l in breaches})}
+        found = [(rules_by_id[rule_id], reading_id, level)
+                 for reading_id, rule_id, level in breaches]
+        if change_rules:
+            found += _change_breaches(ids, change_rules)
+        new = _attach(tenant_id, found)
+        _resolve_missing(ids)
+        Reading.objects.filter(pk__in=ids).update(evaluated_at=timezone.now())
         return new
 
 
-def _attach(tenant_id, breaches: list[tuple[AlertRule, Reading | None, str]]) -> int:
+def _change_breaches(ids: list, change_rules: list[AlertRule]) -> list[tuple]:
+    """Window rules (e.g. +2 kg in 72 h) for the readings they concern, with their history
+    fetched in one query."""
+    pairs = {(r.enrollment_id, r.indicator_id) for r in change_rules}
+    concerned = [r for r in Reading.objects.filter(pk__in=ids).only(
+        "id", "enrollment_id", "indicator_id", "measured_at", "value")
+        if (r.enrollment_id, r.indicator_id) in pairs]
+    if not concerned:
+        return []
+    window = max(r.window_hours or 0 for r in change_rules)
+    earliest = min(r.measured_at for r in concerned) - timedelta(hours=window)
+    latest = max(r.measured_at for r in concerned)
+    history: dict = defaultdict(list)
+    for h in Reading.objects.filter(
+            enrollment_id__in={p[0] for p in pairs}, indicator_id__in={p[1] for p in pairs},
+            measured_at__gte=earliest, measured_at__lte=latest).only(
+            "id", "enrollment_id", "indicator_id", "measured_at", "value"):
+        history[(h.enrollment_id, h.indicator_id)].append(h)
+    by_pair: dict = defaultdict(list)
+    for rule in change_rules:
+        by_pair[(rule.enrollment_id, rule.indicator_id)].append(rule)
+    out = []
+    for reading in concerned:
+        for rule in by_pair[(reading.enrollment_id, reading.indicator_id)]:
+            past = [(h.measured_at, h.value) for h in
+                    history[(reading.enrollment_id, reading.indicator_id)] if h.pk != reading.pk]
+            change = rules.Change(rule.amount, timedelta(hours=rule.window_hours),
+                                  rule.direction or "rise")
+            if rules.change_breached((reading.measured_at, reading.value), past, change):
+                out.append((rule, reading.pk, rules.WARNING))
+    return out
+
+
+def _attach(tenant_id, breaches: list[tuple[AlertRule, object, str]]) -> int:
     """Open (or reuse) one alert per rule, raise its level, record the events."""
     if not breaches:
         return 0
@@ -276,15 +339,17 @@ def _attach(tenant_id, breaches: list[tuple[AlertRule, Reading | None, str]]) ->
             alert.level = worst[rid]
             alert.save(update_fields=["level"])
     events = [AlertEvent(tenant_id=tenant_id, alert=open_alerts[rule.pk], rule=rule,
-                         reading=reading, level=level) for rule, reading, level in breaches]
+                         reading_id=reading_id, level=level)
+              for rule, reading_id, level in breaches]
     before = AlertEvent.objects.filter(rule_id__in=rule_ids).count()
     AlertEvent.objects.bulk_create(events, ignore_conflicts=True)
     return AlertEvent.objects.filter(rule_id__in=rule_ids).count() - before
 
 
-def _resolve_missing(readings: list[Reading]) -> None:
+def _resolve_missing(ids: list) -> None:
     """A new reading resolves the missing-data alert of its indicator (no GP letter)."""
-    pairs = {(r.enrollment_id, r.indicator_id) for r in readings}
+    pairs = set(Reading.objects.filter(pk__in=ids).values_list("enrollment_id", "indicator_id")
+                .distinct())
     for alert in Alert.objects.select_for_update().filter(
             rule__kind=AlertRule.Kind.MISSING, enrollment_id__in={p[0] for p in pairs},
             indicator_id__in={p[1] for p in pairs}).exclude(status=Alert.Status.CLOSED):
