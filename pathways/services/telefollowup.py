@@ -210,7 +210,7 @@ FROM pathways_reading r
 JOIN pathways_alertrule ru
   ON ru.tenant_id = r.tenant_id AND ru.enrollment_id = r.enrollment_id
  AND ru.indicator_id = r.indicator_id AND ru.active AND ru.kind = 'bounds'
-WHERE r.id = ANY(%s) AND r.evaluated_at IS NULL
+WHERE r.id = ANY(%s)
 ) b WHERE level IS NOT NULL
 """
 
@@ -239,79 +239,92 @@ def _bounds_breaches_python(readings: list[Reading], rule_rows: list[AlertRule])
     return out
 
 
+def _claim(reading_ids: list) -> list[tuple]:
+    """Mark the readings evaluated and return them (id, enrollment, indicator, time, value):
+    the row locks make a concurrent worker skip what this one claimed."""
+    from django.db import connection
+
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE pathways_reading SET evaluated_at = %s "
+                "WHERE id = ANY(%s) AND evaluated_at IS NULL "
+                "RETURNING id, enrollment_id, indicator_id, measured_at, value",
+                [now, list(reading_ids)])
+            return cursor.fetchall()
+    rows = list(Reading.objects.select_for_update().filter(
+        pk__in=reading_ids, evaluated_at__isnull=True).values_list(
+        "id", "enrollment_id", "indicator_id", "measured_at", "value"))
+    Reading.objects.filter(pk__in=[r[0] for r in rows]).update(evaluated_at=now)
+    return rows
+
+
 @transaction.atomic
 def evaluate_readings(*, tenant_id, reading_ids: list) -> int:
-    """Evaluate new readings against their patients' active rules, set-based: bounds rules in
-    one SQL statement on PostgreSQL, window rules with one query for the history; a constant
-    number of queries whatever the number of readings. Idempotent (AlertEvent unique per
-    reading × rule; one open alert per rule). Returns the number of new breaches."""
+    """Evaluate new readings against their patients' active rules, set-based: the batch is
+    claimed in one statement, bounds rules run in one SQL statement on PostgreSQL, window
+    rules need one query for the history; a constant number of queries whatever the batch
+    size. Idempotent (claimed once; AlertEvent unique per reading × rule; one open alert per
+    rule). Returns the number of new breach events."""
     from django.db import connection
 
     with tenant_context(tenant_id):
         if not reading_ids:
             return 0
-        on_pg = connection.vendor == "postgresql"
-        # Lock the batch so two workers never evaluate the same readings at once.
-        locked = (Reading.objects.filter(pk__in=reading_ids, evaluated_at__isnull=True)
-                  .select_for_update(skip_locked=True))
-        if on_pg:
-            ids = list(locked.values_list("pk", flat=True))
-            breaches = _bounds_breaches_sql(ids) if ids else []
-        else:
-            readings = list(locked)
-            ids = [r.pk for r in readings]
-        if not ids:
+        claimed = _claim(reading_ids)
+        if not claimed:
             return 0
-        change_rules = list(AlertRule.objects.filter(
-            active=True, kind=AlertRule.Kind.CHANGE,
-            enrollment_id__in=Reading.objects.filter(pk__in=ids).values("enrollment_id")))
-        if not on_pg:
-            bound_rules = list(AlertRule.objects.filter(
-                active=True, kind=AlertRule.Kind.BOUNDS,
-                enrollment_id__in={r.enrollment_id for r in readings}))
-            breaches = _bounds_breaches_python(readings, bound_rules)
+        ids = [row[0] for row in claimed]
+        enrollment_ids = {row[1] for row in claimed}
+        if connection.vendor == "postgresql":
+            breaches = _bounds_breaches_sql(ids)
+        else:
+            readings = [Reading(pk=i, enrollment_id=e, indicator_id=ind, measured_at=at,
+                                value=v) for i, e, ind, at, v in claimed]
+            breaches = _bounds_breaches_python(readings, list(AlertRule.objects.filter(
+                active=True, kind=AlertRule.Kind.BOUNDS, enrollment_id__in=enrollment_ids)))
         rules_by_id = {r.pk: r for r in AlertRule.objects.filter(
             pk__in={rule_id for _r, rule_id, _l in breaches})}
         found = [(rules_by_id[rule_id], reading_id, level)
                  for reading_id, rule_id, level in breaches]
+        change_rules = list(AlertRule.objects.filter(
+            active=True, kind=AlertRule.Kind.CHANGE, enrollment_id__in=enrollment_ids))
         if change_rules:
-            found += _change_breaches(ids, change_rules)
+            found += _change_breaches(claimed, change_rules)
         new = _attach(tenant_id, found)
-        _resolve_missing(ids)
-        Reading.objects.filter(pk__in=ids).update(evaluated_at=timezone.now())
+        _resolve_missing({(row[1], row[2]) for row in claimed})
         return new
 
 
-def _change_breaches(ids: list, change_rules: list[AlertRule]) -> list[tuple]:
-    """Window rules (e.g. +2 kg in 72 h) for the readings they concern, with their history
-    fetched in one query."""
+def _change_breaches(claimed: list[tuple], change_rules: list[AlertRule]) -> list[tuple]:
+    """Window rules (e.g. +2 kg in 72 h) for the claimed readings they concern, with their
+    history fetched in one query."""
     pairs = {(r.enrollment_id, r.indicator_id) for r in change_rules}
-    concerned = [r for r in Reading.objects.filter(pk__in=ids).only(
-        "id", "enrollment_id", "indicator_id", "measured_at", "value")
-        if (r.enrollment_id, r.indicator_id) in pairs]
+    concerned = [row for row in claimed if (row[1], row[2]) in pairs]
     if not concerned:
         return []
     window = max(r.window_hours or 0 for r in change_rules)
-    earliest = min(r.measured_at for r in concerned) - timedelta(hours=window)
-    latest = max(r.measured_at for r in concerned)
+    earliest = min(row[3] for row in concerned) - timedelta(hours=window)
+    latest = max(row[3] for row in concerned)
     history: dict = defaultdict(list)
     for h in Reading.objects.filter(
             enrollment_id__in={p[0] for p in pairs}, indicator_id__in={p[1] for p in pairs},
-            measured_at__gte=earliest, measured_at__lte=latest).only(
+            measured_at__gte=earliest, measured_at__lte=latest).values_list(
             "id", "enrollment_id", "indicator_id", "measured_at", "value"):
-        history[(h.enrollment_id, h.indicator_id)].append(h)
+        history[(h[1], h[2])].append(h)
     by_pair: dict = defaultdict(list)
     for rule in change_rules:
         by_pair[(rule.enrollment_id, rule.indicator_id)].append(rule)
     out = []
-    for reading in concerned:
-        for rule in by_pair[(reading.enrollment_id, reading.indicator_id)]:
-            past = [(h.measured_at, h.value) for h in
-                    history[(reading.enrollment_id, reading.indicator_id)] if h.pk != reading.pk]
+    for reading_id, enrollment_id, indicator_id, at, value in concerned:
+        past = [(h[3], h[4]) for h in history[(enrollment_id, indicator_id)]
+                if h[0] != reading_id]
+        for rule in by_pair[(enrollment_id, indicator_id)]:
             change = rules.Change(rule.amount, timedelta(hours=rule.window_hours),
                                   rule.direction or "rise")
-            if rules.change_breached((reading.measured_at, reading.value), past, change):
-                out.append((rule, reading.pk, rules.WARNING))
+            if rules.change_breached((at, value), past, change):
+                out.append((rule, reading_id, rules.WARNING))
     return out
 
 
@@ -346,10 +359,8 @@ def _attach(tenant_id, breaches: list[tuple[AlertRule, object, str]]) -> int:
     return AlertEvent.objects.filter(rule_id__in=rule_ids).count() - before
 
 
-def _resolve_missing(ids: list) -> None:
+def _resolve_missing(pairs: set[tuple]) -> None:
     """A new reading resolves the missing-data alert of its indicator (no GP letter)."""
-    pairs = set(Reading.objects.filter(pk__in=ids).values_list("enrollment_id", "indicator_id")
-                .distinct())
     for alert in Alert.objects.select_for_update().filter(
             rule__kind=AlertRule.Kind.MISSING, enrollment_id__in={p[0] for p in pairs},
             indicator_id__in={p[1] for p in pairs}).exclude(status=Alert.Status.CLOSED):

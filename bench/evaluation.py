@@ -1,0 +1,164 @@
+"""Benchmark (issue #5, item 9a): evaluation throughput over N readings for P patients,
+reported with the single equivalent SQL statement run alone on the same data (the floor).
+
+    python tools/with_services.py .venv/bin/python bench/evaluation.py \
+        --patients 10000 --readings 1000000 --batch 10000
+
+Needs PostgreSQL (DATABASE_URL of a role allowed to create databases). Creates and drops
+its own database ``constel_bench``. Prints the figures and the ratio to the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import random
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _bench_db_url(url: str) -> str:
+    parts = urlparse(url)
+    return urlunparse(parts._replace(path="/constel_bench"))
+
+
+def _recreate(url: str) -> None:
+    import psycopg
+
+    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS constel_bench")
+        conn.execute("CREATE DATABASE constel_bench")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--patients", type=int, default=10000)
+    ap.add_argument("--readings", type=int, default=1000000)
+    ap.add_argument("--batch", type=int, default=10000)
+    ap.add_argument("--seed", type=int, default=51)
+    args = ap.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        print("needs DATABASE_URL=postgres://… (run through tools/with_services.py)")
+        return 2
+    _recreate(url)
+    os.environ["DATABASE_URL"] = _bench_db_url(url)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "constel.settings.dev")
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from constel.models import Tenant
+    from constel.tenancy import tenant_context
+    from pathways.models import AlertRule, Enrollment, Indicator, Reading
+    from pathways.services.telefollowup import _BOUNDS_SQL, evaluate_readings, indicators_load
+    from patients.models import Patient
+
+    rng = random.Random(args.seed)
+    t = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    tenant = Tenant.objects.create(slug="bench", name="Bench", operator="bench",
+                                   inclusion_window_end="2030-01-01",
+                                   cumulative_inclusion_cap=10**6,
+                                   claim_period_anchor="2022-10-01")
+    with tenant_context(tenant):
+        indicators_load(tenant=tenant)
+        ind = {i.code: i for i in Indicator.objects.all()}
+        patients = [Patient(tenant=tenant, birth_name=f"P{i}", first_names="X", sex="F",
+                            birth_date="1950-01-01") for i in range(args.patients)]
+        Patient.objects.bulk_create(patients, batch_size=5000)
+        enrollments = [Enrollment(tenant=tenant, patient=p, door="programme_physician",
+                                  phase="follow_up_y1") for p in patients]
+        Enrollment.objects.bulk_create(enrollments, batch_size=5000)
+        rules = []
+        for i, e in enumerate(enrollments):
+            spo2, weight = ind["spo2"], ind["body_weight"]
+            rules.append(AlertRule(tenant=tenant, enrollment=e, indicator=spo2, kind="bounds",
+                                   warn_low=spo2.warn_low, crit_low=spo2.crit_low))
+            rules.append(AlertRule(tenant=tenant, enrollment=e, indicator=weight, kind="bounds",
+                                   warn_low=50, warn_high=120, crit_low=40, crit_high=150))
+            if i % 5 == 0:  # heart failure patients
+                rules.append(AlertRule(tenant=tenant, enrollment=e, indicator=weight,
+                                       kind="change", amount=2, window_hours=72,
+                                       direction="rise"))
+        AlertRule.objects.bulk_create(rules, batch_size=5000)
+        setup_s = time.perf_counter() - t
+        # Readings through COPY: about 90 days, spo2 and weight alternately.
+        t = time.perf_counter()
+        now = django.utils.timezone.now()
+        buf = io.StringIO()
+        per = max(1, args.readings // args.patients)
+        ids = []
+        for e in enrollments:
+            base_w = rng.gauss(78, 10)
+            for k in range(per):
+                rid = uuid.uuid4()
+                ids.append(rid)
+                if k % 2:
+                    code, value = "spo2", min(100, max(70, rng.gauss(95, 2.2)))
+                else:
+                    code, value = "body_weight", base_w + rng.gauss(0, 1.1)
+                at = now - timedelta(hours=(per - k) * 12)
+                buf.write(f"{rid}\t{tenant.pk}\t{e.pk}\t{ind[code].pk}\t{value:.1f}\t"
+                          f"{at.isoformat()}\t{now.isoformat()}\t\\N\tportal\t{uuid.uuid4()}"
+                          f"\t\\N\n")
+        buf.seek(0)
+        # COPY is refused under row-level security (even FORCEd for the owner): a bulk load
+        # runs as a maintenance role that bypasses RLS (here the cluster's superuser).
+        import psycopg
+
+        loader = urlunparse(urlparse(os.environ["DATABASE_URL"])._replace(
+            netloc=urlparse(os.environ["DATABASE_URL"]).netloc.replace(
+                urlparse(os.environ["DATABASE_URL"]).username or "", "postgres", 1)))
+        with psycopg.connect(loader) as bulk, bulk.cursor() as cur, cur.copy(
+                "COPY pathways_reading (id, tenant_id, enrollment_id, indicator_id, value, "
+                "measured_at, entered_at, entered_by_id, source, measurement_id, "
+                "evaluated_at) FROM STDIN") as copy:
+            while chunk := buf.read(1 << 20):
+                copy.write(chunk)
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        load_s = time.perf_counter() - t
+        n = Reading.objects.count()
+
+        # The floor: the equivalent single statement over every reading, alone.
+        t = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE floor AS " + _BOUNDS_SQL, [ids])
+            cur.execute("SELECT count(*) FROM floor")
+            floor_breaches = cur.fetchone()[0]
+        floor_s = time.perf_counter() - t
+
+        # The platform: the worker's evaluation, batch by batch, writes included.
+        t = time.perf_counter()
+        breaches = 0
+        for start in range(0, len(ids), args.batch):
+            breaches += evaluate_readings(tenant_id=tenant.pk,
+                                          reading_ids=ids[start:start + args.batch])
+        eval_s = time.perf_counter() - t
+        left = Reading.objects.filter(evaluated_at__isnull=True).count()
+
+    print(f"patients={args.patients} readings={n} batch={args.batch}")
+    print(f"setup {setup_s:.1f} s; COPY of the readings {load_s:.1f} s")
+    print(f"floor (one SQL statement, bounds only): {floor_s:.2f} s, {floor_breaches} breaches")
+    print(f"platform evaluation (bounds in SQL + +2 kg/72 h windows + alerts + marks): "
+          f"{eval_s:.2f} s, {breaches} breach events, {n / eval_s:,.0f} readings/s, "
+          f"{left} left unevaluated")
+    print(f"ratio platform / floor: {eval_s / floor_s:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
