@@ -170,7 +170,23 @@ def _care_plan(request: HttpRequest, care_plan_id, cap: Cap = Cap.PATIENT_CLINIC
 @membership_required(cap=Cap.PATIENT_CLINICAL)
 def care_plan_detail(request: HttpRequest, care_plan_id: str) -> HttpResponse:
     plan = _care_plan(request, care_plan_id)
+    from pathways.models import Indicator
+    from pathways.services.telefollowup import PPS_INDICATORS
+
+    catalogue = {i.code: i for i in Indicator.objects.for_tenant(request.tenant)}
+    threshold_rows = []
+    for item in plan.items.filter(kind=CarePlanItem.Kind.TELEFOLLOW_UP):
+        code = item.details.get("indicator") or item.details.get("code") or ""
+        for ind_code in PPS_INDICATORS.get(code, [code]):
+            indicator = catalogue.get(ind_code)
+            if indicator is None:
+                continue
+            own = item.details.get("thresholds", {}).get(ind_code, {})
+            threshold_rows.append({"item": item, "indicator": indicator, "values": [
+                (key, own.get(key, getattr(indicator, key)))
+                for key in care_plans.THRESHOLD_KEYS]})
     return render(request, "pathways/care_plan.html", {
+        "threshold_rows": threshold_rows,
         "plan": plan, "patient": plan.enrollment.patient,
         "items": plan.items.select_related("professional"),
         "item_kinds": CarePlanItem.Kind.choices,
@@ -201,6 +217,14 @@ def care_plan_edit(request: HttpRequest, care_plan_id: str) -> HttpResponse:
             count = request.POST.get("count_per_year") or None
             care_plans.care_plan_item_save(care_plan=plan, item=item,
                                            count_per_year=int(count) if count else None)
+        elif action == "thresholds":
+            item = get_object_for_tenant_or_404(CarePlanItem.objects.filter(care_plan=plan),
+                                                request.tenant, pk=request.POST.get("item"))
+            codes = {k.split("__")[0] for k in request.POST if "__" in k}
+            care_plans.care_plan_item_thresholds(item=item, thresholds={
+                code: {key: request.POST.get(f"{code}__{key}", "")
+                       for key in care_plans.THRESHOLD_KEYS} for code in codes})
+            messages.success(request, _("Thresholds saved."))
         elif action == "remove":
             item = get_object_for_tenant_or_404(CarePlanItem.objects.filter(care_plan=plan),
                                                 request.tenant, pk=request.POST.get("item"))

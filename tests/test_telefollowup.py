@@ -286,3 +286,57 @@ def test_sql_and_python_bounds_agree(world):
     assert by_sql == by_python
     assert {lvl for _r, _ru, lvl in by_sql} == {"warning", "critical"}
     assert len(by_sql) == 5  # 86, 88 critical; 88.01, 91.99, 92 warning
+
+
+def test_author_sets_patient_thresholds_which_become_the_rules(world):
+    from pathways.models import CarePlanItem
+    from pathways.services.care_plans import (
+        care_plan_draft,
+        care_plan_issue,
+        care_plan_item_thresholds,
+    )
+
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    draft = care_plan_draft(enrollment=world.enrollment, actor=nurse, kind="revision",
+                            reason="BPCO : cible SpO2 88-92")
+    with tenant_context(world.tenant):
+        item = CarePlanItem.objects.get(care_plan=draft, label__icontains="SpO2")
+    with pytest.raises(ValidationError, match="rise"):
+        care_plan_item_thresholds(item=item, thresholds={"spo2": {"crit_low": "90",
+                                                                  "warn_low": "88"}})
+    with pytest.raises(ValidationError, match="outside"):
+        care_plan_item_thresholds(item=item, thresholds={"spo2": {"crit_low": "20"}})
+    care_plan_item_thresholds(item=item, thresholds={"spo2": {"crit_low": "84",
+                                                              "warn_low": "86,5"}})
+    care_plan_issue(care_plan=draft, actor=world.user(Role.PHYSICIAN_COORDINATOR))
+    with tenant_context(world.tenant):
+        rule = AlertRule.objects.get(enrollment=world.enrollment, active=True,
+                                     indicator__code="spo2", kind="bounds")
+    assert rule.warn_low == Decimal("86.5") and rule.crit_low == Decimal("84")
+    # The old version's rules are kept, inactive: rule changes are versioned with the PPS.
+    with tenant_context(world.tenant):
+        assert AlertRule.objects.filter(enrollment=world.enrollment, active=False,
+                                        indicator__code="spo2").exists()
+    readings = _read(world, "spo2", "87")  # no longer an alert for this patient
+    assert evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings]) == 0
+
+
+def test_thresholds_from_the_pps_page(client, login, world):
+    from django.urls import reverse
+
+    from pathways.models import CarePlanItem
+    from pathways.services.care_plans import care_plan_draft
+
+    draft = care_plan_draft(enrollment=world.enrollment, actor=None, kind="revision",
+                            reason="Seuils")
+    with tenant_context(world.tenant):
+        item = CarePlanItem.objects.get(care_plan=draft, label__icontains="SpO2")
+    login(world.user(Role.NURSE_COORDINATOR))
+    page = client.get(reverse("pathways:care_plan", args=[draft.pk])).content.decode()
+    assert 'name="spo2__warn_low"' in page
+    client.post(reverse("pathways:care_plan_edit", args=[draft.pk]),
+                {"action": "thresholds", "item": str(item.pk), "spo2__warn_low": "90",
+                 "spo2__crit_low": "85"})
+    with tenant_context(world.tenant):
+        item.refresh_from_db()
+    assert item.details["thresholds"]["spo2"] == {"crit_low": "85", "warn_low": "90"}

@@ -247,3 +247,50 @@ def care_plan_remind_gps(*, tenant: Tenant, now=None) -> int:
                               "validation in your GP space."), None, [a]))
                         sent += 1
     return sent
+
+
+THRESHOLD_KEYS = ("crit_low", "warn_low", "warn_high", "crit_high")
+
+
+@transaction.atomic
+def care_plan_item_thresholds(*, item: CarePlanItem, thresholds: dict[str, dict]) -> CarePlanItem:
+    """The author's thresholds for a telefollow-up item (per indicator), checked for order
+    (critical low < warning low < warning high < critical high) and plausibility; they
+    become the patient's rules when the version is issued."""
+    from decimal import Decimal, InvalidOperation
+
+    from pathways.models import Indicator
+
+    with tenant_context(item.tenant_id):
+        _editable(item.care_plan)
+        if item.kind != CarePlanItem.Kind.TELEFOLLOW_UP:
+            raise ValidationError({"item": _("Only telefollow-up items have thresholds.")})
+        catalogue = {i.code: i for i in Indicator.objects.filter(code__in=list(thresholds))}
+        clean: dict[str, dict] = {}
+        for code, values in thresholds.items():
+            indicator = catalogue.get(code)
+            if indicator is None:
+                raise ValidationError({"thresholds": _("Unknown indicator.")})
+            parsed = {}
+            for key in THRESHOLD_KEYS:
+                raw = str(values.get(key, "") or "").strip().replace(",", ".")
+                if not raw:
+                    continue
+                try:
+                    value = Decimal(raw)
+                except InvalidOperation as exc:
+                    raise ValidationError({f"{code}_{key}": _("Enter a number.")}) from exc
+                if not indicator.plausible_min <= value <= indicator.plausible_max:
+                    raise ValidationError({f"{code}_{key}": _(
+                        "%(v)s is outside the possible range of %(i)s.")
+                        % {"v": value, "i": indicator.label}})
+                parsed[key] = value
+            ordered = [parsed[k] for k in THRESHOLD_KEYS if k in parsed]
+            if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):
+                raise ValidationError({f"{code}_thresholds": _(
+                    "%(i)s: thresholds must rise from critical low to critical high.")
+                    % {"i": indicator.label}})
+            clean[code] = {k: str(v) for k, v in parsed.items()}
+        item.details = {**item.details, "thresholds": clean}
+        item.save(update_fields=["details"])
+        return item
