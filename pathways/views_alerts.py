@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from constel.access import Cap, clinical_scope_filter, membership_required, patients_in_scope
 from constel.tenancy import get_object_for_tenant_or_404
-from pathways.models import Alert
+from pathways.models import Alert, Reading
 from pathways.services import telefollowup
 from pathways.views_care import _enrollment, _messages_from
 
@@ -58,6 +58,12 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
             elif action == "escalate":
                 telefollowup.alert_escalate(alert=alert, by=request.user,
                                             note=request.POST.get("note", ""))
+            elif action == "correct":
+                reading = get_object_for_tenant_or_404(
+                    Reading.objects.filter(enrollment=alert.enrollment), request.tenant,
+                    pk=request.POST.get("reading"))
+                telefollowup.reading_correct(reading=reading, value=request.POST.get("value"),
+                                             by=request.user)
             elif action == "close":
                 telefollowup.alert_close(
                     alert=alert, by=request.user, role=request.membership.role,

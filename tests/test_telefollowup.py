@@ -340,3 +340,24 @@ def test_thresholds_from_the_pps_page(client, login, world):
     with tenant_context(world.tenant):
         item.refresh_from_db()
     assert item.details["thresholds"]["spo2"] == {"crit_low": "85", "warn_low": "90"}
+
+
+def test_nurse_corrects_a_mistyped_reading_and_history_keeps_the_old_value(client, login,
+                                                                           world):
+    from django.urls import reverse
+
+    readings = _read(world, "spo2", "59")  # typed 59 for 95
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+    (alert,) = _alerts(world)
+    login(world.user(Role.NURSE_COORDINATOR))
+    url = reverse("pathways:alert", args=[alert.pk])
+    client.post(url, {"action": "correct", "reading": str(readings[0].pk), "value": "95"})
+    with tenant_context(world.tenant):
+        r = Reading.objects.get(pk=readings[0].pk)
+        assert r.value == Decimal("95")
+        assert [h.value for h in r.history.order_by("history_date")] == [Decimal("59"),
+                                                                         Decimal("95")]
+    client.post(url, {"action": "take"})
+    client.post(url, {"action": "close", "outcome": "erroneous_entry"})
+    (alert,) = _alerts(world)
+    assert alert.outcome == "erroneous_entry"

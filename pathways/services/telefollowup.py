@@ -516,3 +516,26 @@ def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = 
         alert.note, alert.gp_involvement = note or alert.note, gp_involvement
         alert.save()
         return alert
+
+
+@transaction.atomic
+def reading_correct(*, reading: Reading, value, by: User) -> Reading:
+    """Correct a mistyped value: the previous one stays in the reading's history, and the
+    corrected reading is evaluated again (its earlier breaches remain on the alert, which the
+    nurse closes as an erroneous entry when that is what it was)."""
+    with tenant_context(reading.tenant_id):
+        reading = Reading.objects.select_for_update().select_related("indicator").get(
+            pk=reading.pk)
+        reading.value = _parse_value(value, reading.indicator, None, "value")
+        reading.evaluated_at = None
+        reading._history_user = by
+        reading.save()
+        reading_id, tenant_id = str(reading.pk), str(reading.tenant_id)
+
+        def enqueue() -> None:
+            from pathways.tasks import evaluate_readings_task
+
+            evaluate_readings_task.delay(tenant_id, [reading_id])
+
+        transaction.on_commit(enqueue)
+        return reading
