@@ -111,3 +111,10 @@ def reading_by_phone(request: HttpRequest, enrollment_id: str) -> HttpResponse:
     return redirect("pathways:enrollment", enrollment_id=enrollment.pk)
 
 
+
+
+@membership_required(cap=Cap.ALERT_HANDLE)
+def alert_count(request: HttpRequest) -> HttpResponse:
+    """The header badge, refreshed in place every 30 s (htmx)."""
+    count = _alerts(request).exclude(status=Alert.Status.CLOSED).count()
+    return render(request, "pathways/_alert_badge.html", {"open_alert_count": count})

@@ -258,6 +258,7 @@ ACCESS: dict[str, Entry] = {
     "alert-close": Entry(ok=roles(400, CLINICAL_TEAM), method="post", anonymous=401,
                          scoped=True, kwargs=lambda w: {"pk": _an_alert(w)}),
     "pathways:alerts": Entry(ok=roles(200, CLINICAL_TEAM), leak_check=True),
+    "pathways:alert_count": Entry(ok=roles(200, CLINICAL_TEAM)),
     "pathways:alert": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
                             kwargs=lambda w: {"alert_id": _an_alert(w)}),
     "pathways:reading_by_phone": Entry(ok=roles(302, CLINICAL_TEAM), method="post",

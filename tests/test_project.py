@@ -48,3 +48,15 @@ def test_ui_is_french_by_default_and_english_on_request(client, db):
         client.cookies["django_language"] = "en"
         body = client.get(reverse("account_login"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Password" in body
+
+
+def test_templates_use_no_inline_style_or_script():
+    """The CSP (style-src/script-src 'self') would silently drop them."""
+    import re
+
+    offenders = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        text = path.read_text()
+        if re.search(r'\sstyle="', text) or re.search(r"<script(?![^>]*\ssrc=)[^>]*>", text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, offenders

@@ -361,3 +361,15 @@ def test_nurse_corrects_a_mistyped_reading_and_history_keeps_the_old_value(clien
     client.post(url, {"action": "close", "outcome": "erroneous_entry"})
     (alert,) = _alerts(world)
     assert alert.outcome == "erroneous_entry"
+
+
+def test_header_badge_counts_open_alerts_and_refreshes_itself(client, login, world):
+    from django.urls import reverse
+
+    readings = _read(world, "spo2", "85")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+    login(world.user(Role.NURSE_COORDINATOR))
+    badge = client.get(reverse("pathways:alert_count")).content.decode()
+    assert ">1</span>" in badge and 'hx-trigger="every 30s"' in badge
+    page = client.get(reverse("pathways:worklist")).content.decode()
+    assert "htmx.min.js" in page
