@@ -373,3 +373,20 @@ def test_header_badge_counts_open_alerts_and_refreshes_itself(client, login, wor
     assert ">1</span>" in badge and 'hx-trigger="every 30s"' in badge
     page = client.get(reverse("pathways:worklist")).content.decode()
     assert "htmx.min.js" in page
+
+
+@pytest.mark.postgres
+def test_sql_and_python_window_rules_agree(world):
+    from pathways.services.telefollowup import _change_breaches, _change_breaches_sql
+
+    series = [(80, "70.0"), (60, "70.5"), (40, "69.8"), (20, "71.0"), (1, "71.8"), (0, "72.1")]
+    readings = [r for hours, v in series for r in _read(world, "body_weight", v, hours_ago=hours)]
+    with tenant_context(world.tenant):
+        rules_ = list(AlertRule.objects.filter(enrollment=world.enrollment, kind="change",
+                                               active=True))
+        by_sql = {(r, ru) for r, ru, _l in _change_breaches_sql([x.pk for x in readings])}
+        claimed = [(r.pk, r.enrollment_id, r.indicator_id, r.measured_at, r.value)
+                   for r in readings]
+        by_python = {(r, rule.pk) for rule, r, _l in _change_breaches(claimed, rules_)}
+    assert by_sql == by_python
+    assert len(by_sql) == 2  # 71.8 and 72.1 are ≥ 2 kg above 69.8 within 72 h

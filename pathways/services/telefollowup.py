@@ -215,6 +215,36 @@ WHERE r.id = ANY(%s)
 """
 
 
+_CHANGE_SQL = """
+SELECT r.id, ru.id AS rule_id, 'warning' AS level
+FROM pathways_reading r
+JOIN pathways_alertrule ru
+  ON ru.tenant_id = r.tenant_id AND ru.enrollment_id = r.enrollment_id
+ AND ru.indicator_id = r.indicator_id AND ru.active AND ru.kind = 'change'
+JOIN LATERAL (
+  SELECT min(h.value) AS lo, max(h.value) AS hi
+  FROM pathways_reading h
+  WHERE h.tenant_id = r.tenant_id AND h.enrollment_id = r.enrollment_id
+    AND h.indicator_id = r.indicator_id
+    AND h.measured_at BETWEEN r.measured_at - make_interval(hours => ru.window_hours)
+                          AND r.measured_at
+) w ON true
+WHERE r.id = ANY(%s)
+  AND ((ru.direction <> 'fall' AND r.value - w.lo >= ru.amount)
+    OR (ru.direction = 'fall' AND w.hi - r.value >= ru.amount))
+"""
+
+
+def _change_breaches_sql(reading_ids: list) -> list[tuple]:
+    """Window rules (rise: latest − lowest in the window; fall: highest − latest, window
+    inclusive, ≥ amount) in one statement; the history comes from the index."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(_CHANGE_SQL, [list(reading_ids)])
+        return cursor.fetchall()
+
+
 def _bounds_breaches_sql(reading_ids: list) -> list[tuple]:
     """The bounds rules evaluated by PostgreSQL in one statement; only breaches come back."""
     from django.db import connection
@@ -277,8 +307,9 @@ def evaluate_readings(*, tenant_id, reading_ids: list) -> int:
             return 0
         ids = [row[0] for row in claimed]
         enrollment_ids = {row[1] for row in claimed}
-        if connection.vendor == "postgresql":
-            breaches = _bounds_breaches_sql(ids)
+        on_pg = connection.vendor == "postgresql"
+        if on_pg:
+            breaches = _bounds_breaches_sql(ids) + _change_breaches_sql(ids)
         else:
             readings = [Reading(pk=i, enrollment_id=e, indicator_id=ind, measured_at=at,
                                 value=v) for i, e, ind, at, v in claimed]
@@ -288,10 +319,11 @@ def evaluate_readings(*, tenant_id, reading_ids: list) -> int:
             pk__in={rule_id for _r, rule_id, _l in breaches})}
         found = [(rules_by_id[rule_id], reading_id, level)
                  for reading_id, rule_id, level in breaches]
-        change_rules = list(AlertRule.objects.filter(
-            active=True, kind=AlertRule.Kind.CHANGE, enrollment_id__in=enrollment_ids))
-        if change_rules:
-            found += _change_breaches(claimed, change_rules)
+        if not on_pg:
+            change_rules = list(AlertRule.objects.filter(
+                active=True, kind=AlertRule.Kind.CHANGE, enrollment_id__in=enrollment_ids))
+            if change_rules:
+                found += _change_breaches(claimed, change_rules)
         new = _attach(tenant_id, found)
         _resolve_missing({(row[1], row[2]) for row in claimed})
         return new
