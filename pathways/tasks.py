@@ -46,3 +46,12 @@ def sweep_all() -> int:
     for tenant_id in tenants:
         sweep_tenant.delay(str(tenant_id))
     return len(tenants)
+
+
+@tenant_task(name="pathways.send_letter", acks_late=True, time_limit=120, soft_time_limit=100,
+             queue="letters", autoretry_for=(OSError, ConnectionError, TimeoutError),
+             retry_backoff=True, retry_backoff_max=600, max_retries=8)
+def send_letter_task(tenant_id: str, letter_id: str) -> str:
+    from pathways.services.letters import letter_send
+
+    return letter_send(letter_id=letter_id, tenant_id=tenant_id)

@@ -101,6 +101,7 @@ def enrollment_detail(request: HttpRequest, enrollment_id: str) -> HttpResponse:
             pk__in=enrollment.alert_rules.filter(active=True).values("indicator")),
         "open_alerts": enrollment.alerts.exclude(status="closed").select_related("indicator"),
         "can_alert": has_cap(request.membership, Cap.ALERT_HANDLE),
+        "letters": enrollment.letters.defer("pdf").select_related("gp"),
         "charts": selectors.reading_charts(enrollment=enrollment,
                                            days=_days(request.GET.get("days"))),
         "days": _days(request.GET.get("days")),

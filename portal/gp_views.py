@@ -129,3 +129,51 @@ def care_plan(request: HttpRequest, care_plan_id: str) -> HttpResponse:
     return render(request, "portal/gp_care_plan.html",
                   {"plan": plan, "patient": plan.enrollment.patient, "items": plan.items.all(),
                    "error": error}, status=400 if error else 200)
+
+
+def _gp_letters(request: HttpRequest):
+    from pathways.models import Letter
+
+    return (Letter.objects.for_tenant(request.tenant)
+            .filter(enrollment__patient__in=patients_in_scope(request.membership))
+            .select_related("enrollment__patient"))
+
+
+@membership_required(cap=Cap.GP_SPACE)
+def letters(request: HttpRequest) -> HttpResponse:
+    """The GP's letters inbox, unread first."""
+    from django.core.paginator import Paginator
+    from django.db.models import F
+
+    qs = _gp_letters(request).defer("pdf").order_by(F("read_at").asc(nulls_first=True),
+                                                    "-created_at", "pk")
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "portal/gp_letters.html", {"page": page})
+
+
+@membership_required(cap=Cap.GP_SPACE)
+def letter(request: HttpRequest, letter_id: str) -> HttpResponse:
+    from django.utils import timezone
+
+    from constel.access import log_patient_read
+    from constel.tenancy import get_object_for_tenant_or_404
+    from pathways.models import Letter
+
+    item = get_object_for_tenant_or_404(_gp_letters(request).defer("pdf"), request.tenant,
+                                        pk=letter_id)
+    if item.read_at is None:
+        Letter.objects.filter(pk=item.pk, read_at__isnull=True).update(read_at=timezone.now())
+    log_patient_read(request, item.enrollment.patient)
+    return render(request, "portal/gp_letter.html", {"letter": item})
+
+
+@membership_required(cap=Cap.GP_SPACE)
+def letter_pdf(request: HttpRequest, letter_id: str) -> HttpResponse:
+    from constel.tenancy import get_object_for_tenant_or_404
+
+    item = get_object_for_tenant_or_404(_gp_letters(request), request.tenant, pk=letter_id)
+    if not item.pdf:
+        raise Http404
+    response = HttpResponse(bytes(item.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="courrier-{item.pk}.pdf"'
+    return response

@@ -110,6 +110,18 @@ def _an_alert(w: World):
         return Alert.objects.filter(enrollment=w.enrollment).values_list("pk", flat=True)[0]
 
 
+def _letter(w: World):
+    """The PPS letter of the world's patient, rendered and sent."""
+    from constel.tenancy import tenant_context
+    from pathways.models import Letter
+    from pathways.services.letters import letter_send
+
+    with tenant_context(w.tenant):
+        letter = Letter.objects.get(enrollment=w.enrollment, kind="pps")
+    letter_send(letter_id=letter.pk, tenant_id=w.tenant.pk)
+    return letter.pk
+
+
 NO_SUCH = "00000000-0000-0000-0000-000000000000"
 CLINICAL = CLINICAL_TEAM | {R.SPECIALIST}
 EDITORS = CLINICAL_TEAM | {R.SECRETARY}
@@ -237,6 +249,10 @@ ACCESS: dict[str, Entry] = {
                                          kwargs=_enrollment, scoped=True),
     "pathways:final_assessment_record": Entry(ok=roles(302, CLINICAL), method="post",
                                               kwargs=_enrollment, scoped=True),
+    "gp:letters": Entry(ok={R.GP: 200}, leak_check=True),
+    "gp:letter": Entry(ok={R.GP: 200}, scoped=True, kwargs=lambda w: {"letter_id": _letter(w)}),
+    "gp:letter_pdf": Entry(ok={R.GP: 200}, scoped=True,
+                           kwargs=lambda w: {"letter_id": _letter(w)}),
     "gp:refer": Entry(ok={R.GP: 200}),
     "gp:agreement": Entry(ok={R.GP: 404}, scoped=True,
                           kwargs=lambda w: {"tenant_slug": w.tenant.slug, "token": "not-a-token"}),

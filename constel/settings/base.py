@@ -119,6 +119,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "Europe/Paris"
+CELERY_TASK_ROUTES = {"pathways.send_letter": {"queue": "letters"}}
 CELERY_BEAT_SCHEDULE: dict = {
     # Chase GP validations of issued PPS at 7 and 14 days (idempotent, so hourly is safe).
     "remind-gps": {"task": "pathways.remind_gps", "schedule": 3600.0},

@@ -178,16 +178,23 @@ def care_plan_issue(*, care_plan: CarePlan, actor: User, on=None) -> CarePlan:
         from pathways.services.telefollowup import rules_from_care_plan
 
         rules_from_care_plan(care_plan=plan)
-        gp = plan.enrollment.patient.gp
-        if gp is not None and (gp.secure_email or gp.email):
-            tenant = Tenant.objects.get(pk=plan.tenant_id)
-            subject = _("PPS v%(v)s of %(patient)s — %(programme)s") % {
-                "v": plan.version, "patient": plan.enrollment.patient.display_name,
-                "programme": tenant.name}
-            body = _("A new version of the personalised care plan of your patient is issued. "
-                     "Please validate it or ask for changes in your GP space.")
-            transaction.on_commit(lambda: send_mail(subject, body, None,
-                                                    [gp.secure_email or gp.email]))
+        from pathways.services.letters import letter_create
+
+        items = "\n".join(
+            f"- {i.get_kind_display()} : {i.label}"
+            + (f" ({i.count_per_year}/an)" if i.count_per_year else "")
+            + (f", {i.frequency}" if i.frequency else "")
+            for i in plan.items.all())
+        letter_create(
+            enrollment=plan.enrollment, kind="pps", event_key=plan.pk,
+            subject=_("PPS v%(v)s of %(patient)s") % {
+                "v": plan.version, "patient": plan.enrollment.patient.display_name},
+            body=_("Dear colleague,\n\nHere is version %(v)s (%(kind)s) of the personalised "
+                   "care plan of your patient, issued on %(day)s. You can validate it or ask "
+                   "for changes in your GP space.\n\n%(items)s\n\nGoals: %(goals)s")
+            % {"v": plan.version, "kind": plan.get_kind_display(),
+               "day": f"{plan.issued_on:%d/%m/%Y}", "items": items,
+               "goals": plan.goals or "—"})
         return plan
 
 

@@ -126,10 +126,20 @@ def reconciliation_record(*, enrollment: Enrollment, pharmacist, done_on: date,
         raise ValidationError({"discrepancies": _("Between 0 and 100.")})
     with tenant_context(enrollment.tenant_id):
         _open(enrollment)
-        return MedicationReconciliation.objects.create(
+        reconciliation = MedicationReconciliation.objects.create(
             tenant_id=enrollment.tenant_id, enrollment=enrollment, pharmacist=pharmacist,
             done_on=done_on, discrepancies=discrepancies, conclusion=conclusion.strip(),
             recorded_by=by)
+        from pathways.services.letters import letter_create
+
+        letter_create(enrollment=enrollment, kind="reconciliation", event_key=reconciliation.pk,
+                      subject=_("Medication reconciliation of %(p)s")
+                      % {"p": enrollment.patient.display_name},
+                      body=_("Dear colleague,\n\nThe medication reconciliation of %(day)s "
+                             "found %(n)s discrepancy(ies).\n\nConclusion: %(c)s")
+                      % {"day": f"{done_on:%d/%m/%Y}", "n": discrepancies,
+                         "c": reconciliation.conclusion})
+        return reconciliation
 
 
 @transaction.atomic

@@ -199,8 +199,42 @@ def enrollment_exit(*, enrollment: Enrollment, actor: User | None, reason: str,
         Enrollment.objects.filter(pk=enrollment.pk).update(exit_reason=reason)
         enrollment.refresh_from_db()
         label = Enrollment.ExitReason(reason).label
-        return enrollment_transition(enrollment=enrollment, to_phase=Phase.EXITED, actor=actor,
-                                     effective_on=on, reason=f"{label}. {note}".strip())
+        enrollment = enrollment_transition(enrollment=enrollment, to_phase=Phase.EXITED,
+                                           actor=actor, effective_on=on,
+                                           reason=f"{label}. {note}".strip())
+        from pathways.services.letters import letter_create
+
+        letter_create(enrollment=enrollment, kind="exit", event_key=enrollment.pk,
+                      subject=_("End of follow-up of %(p)s") % {
+                          "p": enrollment.patient.display_name},
+                      body=exit_synthesis(enrollment, label))
+        return enrollment
+
+
+def exit_synthesis(enrollment: Enrollment, reason_label: str) -> str:
+    """The synthesis of the data collected, for the exit letter."""
+    from pathways.models import Alert, CarePlan, FinalAssessment, Hospitalisation
+
+    lines = [_("Dear colleague,"), "",
+             _("Your patient's follow-up in the programme ended on %(day)s (%(reason)s).")
+             % {"day": f"{enrollment.exited_on:%d/%m/%Y}", "reason": reason_label}, ""]
+    lines.append(_("Pathway:"))
+    for t in enrollment.transitions.order_by("at"):
+        lines.append(f"- {t.effective_on:%d/%m/%Y} {t.get_to_phase_display()}")
+    plans = CarePlan.objects.filter(enrollment=enrollment).exclude(status=CarePlan.Status.DRAFT)
+    lines.append(_("PPS versions: %(n)s") % {"n": plans.count()})
+    alerts = Alert.objects.filter(enrollment=enrollment)
+    lines.append(_("Alerts: %(n)s (%(closed)s handled)")
+                 % {"n": alerts.count(), "closed": alerts.filter(status="closed").count()})
+    stays = Hospitalisation.objects.filter(enrollment=enrollment)
+    lines.append(_("Hospitalisations and emergency visits recorded: %(n)s") % {"n": stays.count()})
+    done = enrollment.activities.filter(status="done").count()
+    lines.append(_("Sessions and consultations done: %(n)s") % {"n": done})
+    final = FinalAssessment.objects.filter(enrollment=enrollment).first()
+    if final:
+        lines += ["", _("Final assessment (%(day)s): %(s)s")
+                  % {"day": f"{final.done_on:%d/%m/%Y}", "s": final.synthesis}]
+    return "\n".join(str(x) for x in lines)
 
 
 # --- Eligibility ----------------------------------------------------------------------------
@@ -423,9 +457,13 @@ def referral_decline(*, enrollment: Enrollment, actor: User, reason: str) -> Enr
         locked = enrollment_transition(enrollment=locked, to_phase=Phase.DECLINED, actor=actor,
                                        reason=reason.strip())
         tenant = Tenant.objects.get(pk=locked.tenant_id)
-        _mail_gp(locked.referrer, _("Referral of %(patient)s not accepted — %(programme)s")
-                 % {"patient": locked.patient.display_name, "programme": tenant.name},
-                 _("Your referral of %(patient)s to %(programme)s was not accepted.\n\n"
-                   "Reason: %(reason)s") % {"patient": locked.patient.display_name,
-                                            "programme": tenant.name, "reason": reason})
+        from pathways.services.letters import letter_create
+
+        letter_create(enrollment=locked, kind="referral_declined", event_key=locked.pk,
+                      subject=_("Referral of %(patient)s not accepted — %(programme)s")
+                      % {"patient": locked.patient.display_name, "programme": tenant.name},
+                      body=_("Your referral of %(patient)s to %(programme)s was not "
+                             "accepted.\n\nReason: %(reason)s")
+                      % {"patient": locked.patient.display_name, "programme": tenant.name,
+                         "reason": reason})
         return locked
