@@ -48,8 +48,9 @@ def sweep_all() -> int:
     return len(tenants)
 
 
+# Routed to the "letters" queue by CELERY_TASK_ROUTES (settings).
 @tenant_task(name="pathways.send_letter", acks_late=True, time_limit=120, soft_time_limit=100,
-             queue="letters", autoretry_for=(OSError, ConnectionError, TimeoutError),
+             autoretry_for=(OSError, ConnectionError, TimeoutError),
              retry_backoff=True, retry_backoff_max=600, max_retries=8)
 def send_letter_task(tenant_id: str, letter_id: str) -> str:
     from pathways.services.letters import letter_send
