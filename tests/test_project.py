@@ -60,3 +60,15 @@ def test_templates_use_no_inline_style_or_script():
         if re.search(r'\sstyle="', text) or re.search(r"<script(?![^>]*\ssrc=)[^>]*>", text):
             offenders.append(str(path.relative_to(ROOT)))
     assert not offenders, offenders
+
+
+def test_page_titles_are_plain_text(client, login, world):
+    """A <title> holding markup means a template block swallowed the page."""
+    import re
+
+    from django.urls import reverse
+
+    login(world.user("nurse_coordinator"))
+    body = client.get(reverse("pathways:enrollment", args=[world.enrollment.pk])).content.decode()
+    title = re.search(r"<title>(.*?)</title>", body, re.S).group(1)
+    assert "<" not in title and len(title) < 200
