@@ -3,12 +3,13 @@
     python tools/with_services.py pytest -q
 
 * PostgreSQL: a private cluster (initdb) under /tmp, on 127.0.0.1:$CONSTEL_TEST_PG_PORT
-  (default 5499), with two roles: ``constel_owner`` (owns the tables, runs migrations,
-  creates the test database) and ``constel_app`` (what the application connects as: owns
-  nothing, NOBYPASSRLS). PostgreSQL refuses to run as root, so as root the cluster is run by
-  the ``postgres`` system user (``runuser``).
-* Redis: ``redis-server`` on 127.0.0.1:$CONSTEL_TEST_REDIS_PORT (default 6399), no
-  persistence.
+  (default: a port in 5400–5899 derived from the checkout's path), with two roles:
+  ``constel_owner`` (owns the tables, runs migrations, creates the test database) and
+  ``constel_app`` (what the application connects as: owns nothing, NOBYPASSRLS).
+  PostgreSQL refuses to run as root, so as root the cluster is run by the ``postgres``
+  system user (``runuser``).
+* Redis: ``redis-server`` on 127.0.0.1:$CONSTEL_TEST_REDIS_PORT (default: 6400–6899 by
+  path), no persistence.
 
 ``DATABASE_URL`` / ``REDIS_URL`` already set: those servers are used as they are.
 With ``CI=true`` a service that cannot be started is a failure (exit 3), never a skip.
@@ -27,10 +28,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-PG_PORT = int(os.environ.get("CONSTEL_TEST_PG_PORT", "5499"))
-REDIS_PORT = int(os.environ.get("CONSTEL_TEST_REDIS_PORT", "6399"))
+_KEY = hashlib.sha1(str(ROOT).encode()).hexdigest()
+# One cluster and one Redis per checkout (ports derived from its path), so two checkouts on
+# one machine — a developer's tree and a fresh clone — never share a test database.
+PG_PORT = int(os.environ.get("CONSTEL_TEST_PG_PORT", 5400 + int(_KEY[:4], 16) % 500))
+REDIS_PORT = int(os.environ.get("CONSTEL_TEST_REDIS_PORT", 6400 + int(_KEY[4:8], 16) % 500))
 IS_ROOT = os.geteuid() == 0
-WORK = Path("/tmp") / f"constel-test-{hashlib.sha1(str(ROOT).encode()).hexdigest()[:10]}"
+WORK = Path("/tmp") / f"constel-test-{_KEY[:10]}"
 
 
 class ServiceError(RuntimeError):
