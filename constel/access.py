@@ -215,3 +215,22 @@ def membership_required(view_func: Any = None, *, cap: Cap | None = None) -> Any
         return wrapper
 
     return decorator(view_func) if view_func is not None else decorator
+
+
+def get_patient_object_or_404(request: Any, queryset: QuerySet, *, patient_path: str,
+                              cap: Cap = Cap.PATIENT_CLINICAL, **lookup: Any) -> Any:
+    """An object hanging off a patient (enrollment, PPS, alert…), with the same two
+    questions as ``get_patient_or_404``: the capability (else 403), then the patient within
+    the clinical scope (else 404, as if missing). The read is written to the access log."""
+    from constel.tenancy import get_object_for_tenant_or_404
+
+    membership = getattr(request, "membership", None)
+    require(membership, cap)
+    scope = patients_in_scope(membership).filter(clinical_scope_filter(membership))
+    obj = get_object_for_tenant_or_404(queryset.filter(**{f"{patient_path}__in": scope}),
+                                       request.tenant, **lookup)
+    patient = obj
+    for part in patient_path.split("__"):
+        patient = getattr(patient, part)
+    log_patient_read(request, patient)
+    return obj

@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from constel.access import Cap, clinical_scope_filter, membership_required, patients_in_scope
+from constel.access import (
+    Cap,
+    clinical_scope_filter,
+    get_patient_object_or_404,
+    membership_required,
+    patients_in_scope,
+)
 from constel.tenancy import get_object_for_tenant_or_404
 from pathways.models import Alert, Reading
 from pathways.services import telefollowup
@@ -49,7 +55,10 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 @membership_required(cap=Cap.ALERT_HANDLE)
 @require_http_methods(["GET", "POST"])
 def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
-    alert = get_object_for_tenant_or_404(_alerts(request), request.tenant, pk=alert_id)
+    alert = get_patient_object_or_404(
+        request, Alert.objects.select_related("enrollment__patient", "indicator", "rule",
+                                              "taken_by"),
+        patient_path="enrollment__patient", cap=Cap.ALERT_HANDLE, pk=alert_id)
     if request.method == "POST":
         action = request.POST.get("action")
         try:

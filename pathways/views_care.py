@@ -13,7 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from constel.access import Cap, has_cap, log_patient_read, membership_required, patients_in_scope
+from constel.access import (
+    Cap,
+    get_patient_object_or_404,
+    has_cap,
+    membership_required,
+    patients_in_scope,
+)
 from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
 from pathways import selectors
@@ -37,16 +43,9 @@ from patients.models import Professional
 
 
 def _enrollment(request: HttpRequest, enrollment_id, cap: Cap = Cap.PATIENT_CLINICAL):
-    from constel.access import clinical_scope_filter, require
-
-    require(request.membership, cap)
-    scope = patients_in_scope(request.membership).filter(
-        clinical_scope_filter(request.membership))
-    enrollment = get_object_for_tenant_or_404(
-        Enrollment.objects.select_related("patient", "patient__gp").filter(patient__in=scope),
-        request.tenant, pk=enrollment_id)
-    log_patient_read(request, enrollment.patient)
-    return enrollment
+    return get_patient_object_or_404(
+        request, Enrollment.objects.select_related("patient", "patient__gp"),
+        patient_path="patient", cap=cap, pk=enrollment_id)
 
 
 def _messages_from(request: HttpRequest, exc: ValidationError) -> None:
@@ -156,16 +155,9 @@ def care_plan_new(request: HttpRequest, enrollment_id: str) -> HttpResponse:
 
 
 def _care_plan(request: HttpRequest, care_plan_id, cap: Cap = Cap.PATIENT_CLINICAL) -> CarePlan:
-    from constel.access import clinical_scope_filter, require
-
-    require(request.membership, cap)
-    scope = patients_in_scope(request.membership).filter(
-        clinical_scope_filter(request.membership))
-    plan = get_object_for_tenant_or_404(
-        CarePlan.objects.select_related("enrollment__patient", "issued_by", "author")
-        .filter(enrollment__patient__in=scope), request.tenant, pk=care_plan_id)
-    log_patient_read(request, plan.enrollment.patient)
-    return plan
+    return get_patient_object_or_404(
+        request, CarePlan.objects.select_related("enrollment__patient", "issued_by", "author"),
+        patient_path="enrollment__patient", cap=cap, pk=care_plan_id)
 
 
 @membership_required(cap=Cap.PATIENT_CLINICAL)
