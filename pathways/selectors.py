@@ -75,7 +75,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
 
     from django.db.models import Case, IntegerField, Value, When
 
-    from pathways.models import Alert
+    from pathways.models import Alert, Letter
 
     return [
         section("alerts", _("Alerts to triage (critical first)"),
@@ -83,6 +83,10 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                 .annotate(rank=Case(When(level="critical", then=Value(0)), default=Value(1),
                                     output_field=IntegerField()))
                 .select_related("enrollment__patient", "indicator").order_by("rank", "opened_at"),
+                "enrollment__patient"),
+        section("letters", _("Letters that could not be sent"),
+                Letter.objects.filter(status__in=[Letter.Status.FAILED, Letter.Status.NO_ADDRESS])
+                .defer("pdf").select_related("enrollment__patient").order_by("created_at"),
                 "enrollment__patient"),
         section("pps_validation", _("PPS awaiting the GP's validation"),
                 CarePlan.objects.filter(status=CarePlan.Status.ISSUED,

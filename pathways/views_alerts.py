@@ -127,3 +127,19 @@ def alert_count(request: HttpRequest) -> HttpResponse:
     """The header badge, refreshed in place every 30 s (htmx)."""
     count = _alerts(request).exclude(status=Alert.Status.CLOSED).count()
     return render(request, "pathways/_alert_badge.html", {"open_alert_count": count})
+
+
+@membership_required(cap=Cap.WORKLIST)
+@require_POST
+def letter_retry(request: HttpRequest, letter_id: str) -> HttpResponse:
+    """Send a failed letter again (the task still sends it at most once)."""
+    from pathways.models import Letter
+    from pathways.tasks import send_letter_task
+
+    letter = get_patient_object_or_404(request, Letter.objects.select_related(
+        "enrollment__patient"), patient_path="enrollment__patient", cap=Cap.WORKLIST,
+        pk=letter_id)
+    if letter.status == Letter.Status.FAILED:
+        send_letter_task.delay(str(letter.tenant_id), str(letter.pk))
+        messages.success(request, _("The letter is being sent again."))
+    return redirect("pathways:worklist")

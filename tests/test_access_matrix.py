@@ -275,6 +275,8 @@ ACCESS: dict[str, Entry] = {
                          scoped=True, kwargs=lambda w: {"pk": _an_alert(w)}),
     "pathways:alerts": Entry(ok=roles(200, CLINICAL_TEAM), leak_check=True),
     "pathways:alert_count": Entry(ok=roles(200, CLINICAL_TEAM)),
+    "pathways:letter_retry": Entry(ok=roles(302, CLINICAL_TEAM), method="post", scoped=True,
+                                   kwargs=lambda w: {"letter_id": _letter(w)}),
     "pathways:alert": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
                             kwargs=lambda w: {"alert_id": _an_alert(w)}),
     "pathways:reading_by_phone": Entry(ok=roles(302, CLINICAL_TEAM), method="post",

@@ -112,3 +112,21 @@ def test_exit_sends_the_synthesis(world):
     enrollment_exit(enrollment=world.enrollment, actor=None, reason="patient_choice")
     (letter,) = _letters(world, kind="exit")
     assert "PPS" in letter.body and "Alerts" in letter.body
+
+
+def test_failed_letter_shows_on_the_worklist_and_is_retried(client, login, world, monkeypatch):
+    from django.core.mail import EmailMessage
+
+    (letter,) = _letters(world, kind="pps")
+    real_send = EmailMessage.send
+    monkeypatch.setattr(EmailMessage, "send", lambda self, *a, **k: (_ for _ in ()).throw(
+        ConnectionRefusedError("smtp down")))
+    with pytest.raises(OSError):
+        letter_send(letter_id=letter.pk, tenant_id=world.tenant.pk)
+    monkeypatch.setattr(EmailMessage, "send", real_send)
+    login(world.user(Role.NURSE_COORDINATOR))
+    body = client.get(reverse("pathways:worklist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Letters that could not be sent" in body and "smtp down" in body
+    client.post(reverse("pathways:letter_retry", args=[letter.pk]))
+    (letter,) = _letters(world, kind="pps")
+    assert letter.status == "sent" and len(mail.outbox) == 1
