@@ -12,6 +12,7 @@ from constel.access import Cap, clinical_scope_filter, has_cap, patients_in_scop
 from constel.api import HasCap
 from constel.roles import Role
 from constel.tenancy import get_object_for_tenant_or_404
+from constel.utils import is_uuid
 from pathways.models import Alert, Enrollment, Reading
 from pathways.services import telefollowup
 
@@ -77,7 +78,7 @@ class ReadingViewSet(viewsets.GenericViewSet):
         p = request.query_params
         errors = {}
         if p.get("patient"):
-            qs = qs.filter(enrollment__patient_id=p["patient"]) if _uuid(p["patient"]) \
+            qs = qs.filter(enrollment__patient_id=p["patient"]) if is_uuid(p["patient"]) \
                 else qs.none()
         if p.get("indicator"):
             qs = qs.filter(indicator__code=p["indicator"])
@@ -128,15 +129,6 @@ class ReadingViewSet(viewsets.GenericViewSet):
                         "indicator": a.indicator.code} for a in alerts],
         }, status=status.HTTP_201_CREATED)
 
-
-def _uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 class AlertSerializer(serializers.ModelSerializer):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from constel.access import patients_in_scope
 from constel.models import Membership
+from constel.utils import is_uuid
 from pathways.models import Activity, CarePlan, ChecklistItem, Enrollment, EquipmentLoan, Phase
 
 
@@ -30,7 +31,7 @@ def _filtered(qs: QuerySet, *, membership: Membership, site: str, group: str,
 
     qs = qs.filter(**{f"{patient_path}__in": patients_in_scope(membership)})
     if site:
-        qs = qs.filter(**{f"{patient_path}__site_id": site}) if _is_uuid(site) else qs.none()
+        qs = qs.filter(**{f"{patient_path}__site_id": site}) if is_uuid(site) else qs.none()
     if group in ("MONO", "POLY"):
         current = (GroupPeriod.objects.filter(patient=OuterRef(patient_path),
                                               valid_from__lte=timezone.localdate())
@@ -38,15 +39,6 @@ def _filtered(qs: QuerySet, *, membership: Membership, site: str, group: str,
         qs = qs.annotate(current_group=Subquery(current)).filter(current_group=group)
     return qs
 
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _still_valid(tenant_id, today) -> Q:

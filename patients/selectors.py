@@ -9,6 +9,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from constel.access import patients_in_scope
 from constel.models import Membership
+from constel.utils import is_uuid
 from patients.models import GroupPeriod, Patient
 
 
@@ -45,17 +46,8 @@ def patient_list(*, membership: Membership, query: str = "", phase: str = "", gr
     if group in ("MONO", "POLY"):
         qs = qs.filter(group=group)
     if site:
-        qs = qs.filter(site_id=site) if _is_uuid(site) else qs.none()
+        qs = qs.filter(site_id=site) if is_uuid(site) else qs.none()
     if gp:
-        qs = qs.filter(gp_id=gp) if _is_uuid(gp) else qs.none()
+        qs = qs.filter(gp_id=gp) if is_uuid(gp) else qs.none()
     return qs.order_by("birth_name", "first_names", "pk")
 
-
-def _is_uuid(value: str) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
