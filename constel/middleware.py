@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from django.utils.translation import gettext as _
 from constel.tenancy import tenant_context
 
 ACTIVE_MEMBERSHIP_SESSION_KEY = "constel_membership_id"
+#: How precisely an API token's "last used" time is kept (one write a minute at most).
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)
 log = logging.getLogger("constel.request")
 
 
@@ -51,7 +54,10 @@ class TenantMiddleware:
             )
             if token is None or not token.user.is_active:
                 return JsonResponse({"detail": _("Invalid or revoked API token.")}, status=401)
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+            now = timezone.now()
+            if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+                # "Last used" to the minute: not a write on every request.
+                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             request.user = token.user
             request.api_token = token
             request._dont_enforce_csrf_checks = True

@@ -119,10 +119,11 @@ class ReadingViewSet(viewsets.GenericViewSet):
         # The answer carries the evaluation: run it now (the queued task then finds it done).
         telefollowup.evaluate_readings(tenant_id=request.tenant.pk,
                                        reading_ids=[r.pk for r in readings])
-        alerts = (Alert.objects.for_tenant(request.tenant)
-                  .filter(events__reading__in=[r.pk for r in readings]).distinct())
-        for r in readings:
-            r.refresh_from_db()
+        ids = [r.pk for r in readings]
+        readings = list(Reading.objects.for_tenant(request.tenant).filter(pk__in=ids)
+                        .select_related("indicator").order_by("indicator__position"))
+        alerts = (Alert.objects.for_tenant(request.tenant).filter(events__reading__in=ids)
+                  .select_related("indicator").distinct())
         return Response({
             "readings": ReadingSerializer(readings, many=True).data,
             "alerts": [{"id": str(a.pk), "level": a.level, "status": a.status,

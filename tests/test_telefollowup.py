@@ -275,13 +275,14 @@ def test_api_alert_actions(client, login, world):
 @pytest.mark.postgres
 def test_sql_and_python_bounds_agree(world):
     """The demo (SQLite) evaluates bounds in Python, PostgreSQL in SQL: same answers."""
-    from pathways.services.telefollowup import _bounds_breaches_python, _bounds_breaches_sql
+    from pathways.services.telefollowup import _bounds_breaches_python, _evaluate_sql
 
     values = ["86", "88", "88.01", "91.99", "92", "92.01", "95", "100"]
     readings = [r for v in values for r in _read(world, "spo2", v)]
     with tenant_context(world.tenant):
         rules = list(AlertRule.objects.filter(enrollment=world.enrollment, active=True))
-        by_sql = set(_bounds_breaches_sql([r.pk for r in readings]))
+        Reading.objects.filter(pk__in=[r.pk for r in readings]).update(evaluated_at=None)
+        by_sql = {b[:3] for b in _evaluate_sql([r.pk for r in readings])[0]}
     by_python = set(_bounds_breaches_python(readings, rules))
     assert by_sql == by_python
     assert {lvl for _r, _ru, lvl in by_sql} == {"warning", "critical"}
@@ -377,14 +378,17 @@ def test_header_badge_counts_open_alerts_and_refreshes_itself(client, login, wor
 
 @pytest.mark.postgres
 def test_sql_and_python_window_rules_agree(world):
-    from pathways.services.telefollowup import _change_breaches, _change_breaches_sql
+    from pathways.services.telefollowup import _change_breaches, _evaluate_sql
 
     series = [(80, "70.0"), (60, "70.5"), (40, "69.8"), (20, "71.0"), (1, "71.8"), (0, "72.1")]
     readings = [r for hours, v in series for r in _read(world, "body_weight", v, hours_ago=hours)]
     with tenant_context(world.tenant):
         rules_ = list(AlertRule.objects.filter(enrollment=world.enrollment, kind="change",
                                                active=True))
-        by_sql = {(r, ru) for r, ru, _l in _change_breaches_sql([x.pk for x in readings])}
+        Reading.objects.filter(pk__in=[x.pk for x in readings]).update(evaluated_at=None)
+        rule_ids = {r.pk for r in rules_}
+        by_sql = {(b[0], b[1]) for b in _evaluate_sql([x.pk for x in readings])[0]
+                  if b[1] in rule_ids}
         claimed = [(r.pk, r.enrollment_id, r.indicator_id, r.measured_at, r.value)
                    for r in readings]
         by_python = {(r, rule.pk) for rule, r, _l in _change_breaches(claimed, rules_)}

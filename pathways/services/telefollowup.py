@@ -158,12 +158,14 @@ def reading_record(*, enrollment: Enrollment, indicator_code: str, value, measur
                                                    "patient.")})
         codes = ["systolic_bp", "diastolic_bp"] if indicator_code in (
             "blood_pressure", "systolic_bp") else [indicator_code]
-        indicators = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
+        # The indicators the patient's active rules follow, in one query; the catalogue is
+        # only read to tell an unknown indicator from one the PPS does not follow.
+        indicators = {rule.indicator.code: rule.indicator for rule in AlertRule.objects.filter(
+            enrollment=enrollment, active=True, indicator__code__in=codes)
+            .select_related("indicator")}
         if len(indicators) != len(codes):
-            raise ValidationError({"indicator": _("Unknown indicator.")})
-        followed = set(AlertRule.objects.filter(enrollment=enrollment, active=True)
-                       .values_list("indicator__code", flat=True))
-        if not set(codes) <= followed:
+            if Indicator.objects.filter(code__in=codes).count() != len(codes):
+                raise ValidationError({"indicator": _("Unknown indicator.")})
             raise ValidationError({"indicator": _("This indicator is not in the patient's "
                                                   "care plan.")})
         values = {codes[0]: _parse_value(value, indicators[codes[0]], unit, "value")}
@@ -199,59 +201,62 @@ def _bounds(rule: AlertRule) -> rules.Bounds:
     return rules.Bounds(rule.warn_low, rule.warn_high, rule.crit_low, rule.crit_high)
 
 
-_BOUNDS_SQL = """
-SELECT * FROM (
-SELECT r.id, ru.id AS rule_id, CASE
-    WHEN (ru.crit_high IS NOT NULL AND r.value >= ru.crit_high)
-      OR (ru.crit_low IS NOT NULL AND r.value <= ru.crit_low) THEN 'critical'
-    WHEN (ru.warn_high IS NOT NULL AND r.value >= ru.warn_high)
-      OR (ru.warn_low IS NOT NULL AND r.value <= ru.warn_low) THEN 'warning' END AS level
-FROM pathways_reading r
-JOIN pathways_alertrule ru
-  ON ru.tenant_id = r.tenant_id AND ru.enrollment_id = r.enrollment_id
- AND ru.indicator_id = r.indicator_id AND ru.active AND ru.kind = 'bounds'
-WHERE r.id = ANY(%s)
-) b WHERE level IS NOT NULL
+#: Claim, bounds and window rules in one statement (PostgreSQL): the UPDATE marks the batch
+#: evaluated (row locks make a concurrent worker skip it; a HOT update, see migration 0011),
+#: both rule kinds run over the claimed rows, and only the breaches ("b") and the distinct
+#: (enrollment, indicator) pairs claimed ("p", for missing-data alerts) come back.
+_EVALUATE_SQL = """
+WITH claimed AS MATERIALIZED (
+  UPDATE pathways_reading SET evaluated_at = %(now)s
+  WHERE id = ANY(%(ids)s) AND evaluated_at IS NULL
+  RETURNING id, tenant_id, enrollment_id, indicator_id, measured_at, value
+), bounds AS (
+  SELECT c.id, ru.id AS rule_id, CASE
+      WHEN (ru.crit_high IS NOT NULL AND c.value >= ru.crit_high)
+        OR (ru.crit_low IS NOT NULL AND c.value <= ru.crit_low) THEN 'critical'
+      WHEN (ru.warn_high IS NOT NULL AND c.value >= ru.warn_high)
+        OR (ru.warn_low IS NOT NULL AND c.value <= ru.warn_low) THEN 'warning' END AS level
+  FROM claimed c
+  JOIN pathways_alertrule ru
+    ON ru.tenant_id = c.tenant_id AND ru.enrollment_id = c.enrollment_id
+   AND ru.indicator_id = c.indicator_id AND ru.active AND ru.kind = 'bounds'
+), change AS (
+  SELECT c.id, ru.id AS rule_id, 'warning' AS level
+  FROM claimed c
+  JOIN pathways_alertrule ru
+    ON ru.tenant_id = c.tenant_id AND ru.enrollment_id = c.enrollment_id
+   AND ru.indicator_id = c.indicator_id AND ru.active AND ru.kind = 'change'
+  JOIN LATERAL (
+    SELECT min(h.value) AS lo, max(h.value) AS hi
+    FROM pathways_reading h
+    WHERE h.tenant_id = c.tenant_id AND h.enrollment_id = c.enrollment_id
+      AND h.indicator_id = c.indicator_id
+      AND h.measured_at BETWEEN c.measured_at - make_interval(hours => ru.window_hours)
+                            AND c.measured_at
+  ) w ON true
+  WHERE (ru.direction <> 'fall' AND c.value - w.lo >= ru.amount)
+     OR (ru.direction = 'fall' AND w.hi - c.value >= ru.amount)
+)
+SELECT 'b', b.id, b.rule_id, b.level, c.enrollment_id, c.indicator_id
+FROM bounds b JOIN claimed c USING (id) WHERE b.level IS NOT NULL
+UNION ALL
+SELECT 'b', ch.id, ch.rule_id, ch.level, c.enrollment_id, c.indicator_id
+FROM change ch JOIN claimed c USING (id)
+UNION ALL
+SELECT DISTINCT 'p', NULL::uuid, NULL::uuid, NULL, enrollment_id, indicator_id FROM claimed
 """
 
 
-_CHANGE_SQL = """
-SELECT r.id, ru.id AS rule_id, 'warning' AS level
-FROM pathways_reading r
-JOIN pathways_alertrule ru
-  ON ru.tenant_id = r.tenant_id AND ru.enrollment_id = r.enrollment_id
- AND ru.indicator_id = r.indicator_id AND ru.active AND ru.kind = 'change'
-JOIN LATERAL (
-  SELECT min(h.value) AS lo, max(h.value) AS hi
-  FROM pathways_reading h
-  WHERE h.tenant_id = r.tenant_id AND h.enrollment_id = r.enrollment_id
-    AND h.indicator_id = r.indicator_id
-    AND h.measured_at BETWEEN r.measured_at - make_interval(hours => ru.window_hours)
-                          AND r.measured_at
-) w ON true
-WHERE r.id = ANY(%s)
-  AND ((ru.direction <> 'fall' AND r.value - w.lo >= ru.amount)
-    OR (ru.direction = 'fall' AND w.hi - r.value >= ru.amount))
-"""
-
-
-def _change_breaches_sql(reading_ids: list) -> list[tuple]:
-    """Window rules (rise: latest − lowest in the window; fall: highest − latest, window
-    inclusive, ≥ amount) in one statement; the history comes from the index."""
+def _evaluate_sql(reading_ids: list) -> tuple[list[tuple], set[tuple]]:
+    """One round trip: the breaches as (reading, rule, level, enrollment, indicator), and
+    the (enrollment, indicator) pairs claimed."""
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute(_CHANGE_SQL, [list(reading_ids)])
-        return cursor.fetchall()
-
-
-def _bounds_breaches_sql(reading_ids: list) -> list[tuple]:
-    """The bounds rules evaluated by PostgreSQL in one statement; only breaches come back."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(_BOUNDS_SQL, [list(reading_ids)])
-        return cursor.fetchall()
+        cursor.execute(_EVALUATE_SQL, {"now": timezone.now(), "ids": list(reading_ids)})
+        rows = cursor.fetchall()
+    return ([row[1:] for row in rows if row[0] == "b"],
+            {row[4:] for row in rows if row[0] == "p"})
 
 
 def _bounds_breaches_python(readings: list[Reading], rule_rows: list[AlertRule]) -> list[tuple]:
@@ -270,19 +275,9 @@ def _bounds_breaches_python(readings: list[Reading], rule_rows: list[AlertRule])
 
 
 def _claim(reading_ids: list) -> list[tuple]:
-    """Mark the readings evaluated and return them (id, enrollment, indicator, time, value):
-    the row locks make a concurrent worker skip what this one claimed."""
-    from django.db import connection
-
+    """Mark the readings evaluated and return them (id, enrollment, indicator, time, value);
+    SQLite (the demo) only: PostgreSQL claims inside _EVALUATE_SQL."""
     now = timezone.now()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE pathways_reading SET evaluated_at = %s "
-                "WHERE id = ANY(%s) AND evaluated_at IS NULL "
-                "RETURNING id, enrollment_id, indicator_id, measured_at, value",
-                [now, list(reading_ids)])
-            return cursor.fetchall()
     rows = list(Reading.objects.select_for_update().filter(
         pk__in=reading_ids, evaluated_at__isnull=True).values_list(
         "id", "enrollment_id", "indicator_id", "measured_at", "value"))
@@ -302,30 +297,29 @@ def evaluate_readings(*, tenant_id, reading_ids: list) -> int:
     with tenant_context(tenant_id):
         if not reading_ids:
             return 0
-        claimed = _claim(reading_ids)
-        if not claimed:
-            return 0
-        ids = [row[0] for row in claimed]
-        enrollment_ids = {row[1] for row in claimed}
-        on_pg = connection.vendor == "postgresql"
-        if on_pg:
-            breaches = _bounds_breaches_sql(ids) + _change_breaches_sql(ids)
+        if connection.vendor == "postgresql":
+            found, pairs = _evaluate_sql(reading_ids)
         else:
+            claimed = _claim(reading_ids)
+            pairs = {(row[1], row[2]) for row in claimed}
+            enrollment_ids = {row[1] for row in claimed}
             readings = [Reading(pk=i, enrollment_id=e, indicator_id=ind, measured_at=at,
                                 value=v) for i, e, ind, at, v in claimed]
-            breaches = _bounds_breaches_python(readings, list(AlertRule.objects.filter(
-                active=True, kind=AlertRule.Kind.BOUNDS, enrollment_id__in=enrollment_ids)))
-        rules_by_id = {r.pk: r for r in AlertRule.objects.filter(
-            pk__in={rule_id for _r, rule_id, _l in breaches})}
-        found = [(rules_by_id[rule_id], reading_id, level)
-                 for reading_id, rule_id, level in breaches]
-        if not on_pg:
-            change_rules = list(AlertRule.objects.filter(
-                active=True, kind=AlertRule.Kind.CHANGE, enrollment_id__in=enrollment_ids))
+            active = list(AlertRule.objects.filter(
+                active=True, enrollment_id__in=enrollment_ids,
+                kind__in=[AlertRule.Kind.BOUNDS, AlertRule.Kind.CHANGE]))
+            rules_by_id = {r.pk: r for r in active}
+            found = [(reading_id, rule_id, level, rules_by_id[rule_id].enrollment_id,
+                      rules_by_id[rule_id].indicator_id) for reading_id, rule_id, level
+                     in _bounds_breaches_python(readings, active)]
+            change_rules = [r for r in active if r.kind == AlertRule.Kind.CHANGE]
             if change_rules:
-                found += _change_breaches(claimed, change_rules)
+                found += [(reading_id, rule.pk, level, rule.enrollment_id, rule.indicator_id)
+                          for rule, reading_id, level in _change_breaches(claimed, change_rules)]
+        if not pairs:
+            return 0
         new = _attach(tenant_id, found)
-        _resolve_missing({(row[1], row[2]) for row in claimed})
+        _resolve_missing(pairs)
         return new
 
 
@@ -360,35 +354,57 @@ def _change_breaches(claimed: list[tuple], change_rules: list[AlertRule]) -> lis
     return out
 
 
-def _attach(tenant_id, breaches: list[tuple[AlertRule, object, str]]) -> int:
-    """Open (or reuse) one alert per rule, raise its level, record the events."""
+_EVENTS_SQL = """
+INSERT INTO pathways_alertevent (id, tenant_id, alert_id, rule_id, reading_id, level, at)
+SELECT gen_random_uuid(), a.tenant_id, a.id, e.rule_id, e.reading_id, e.level, %(now)s
+FROM unnest(%(readings)s::uuid[], %(rules)s::uuid[], %(levels)s::text[])
+     AS e(reading_id, rule_id, level)
+JOIN pathways_alert a ON a.rule_id = e.rule_id AND a.status <> 'closed'
+ON CONFLICT DO NOTHING
+"""
+
+
+def _attach(tenant_id, breaches: list[tuple]) -> int:
+    """Open (or reuse) one alert per rule, raise its level, record the events (a reading ×
+    rule once: a redelivered task adds nothing). ``breaches``: (reading, rule, level,
+    enrollment, indicator). Returns the number of new events."""
+    from django.db import connection
+
     if not breaches:
         return 0
     now = timezone.now()
-    rule_ids = {rule.pk for rule, _r, _l in breaches}
-    open_alerts = {a.rule_id: a for a in Alert.objects.select_for_update().filter(
-        rule_id__in=rule_ids).exclude(status=Alert.Status.CLOSED)}
     worst: dict = {}
-    for rule, _reading, level in breaches:
-        worst[rule.pk] = rules.worst(worst.get(rule.pk), level)
-    rules_by_id = {rule.pk: rule for rule, _r, _l in breaches}
-    to_create = [Alert(tenant_id=tenant_id, enrollment_id=rules_by_id[rid].enrollment_id,
-                       rule_id=rid, indicator_id=rules_by_id[rid].indicator_id,
-                       level=worst[rid], opened_at=now)
-                 for rid in rule_ids if rid not in open_alerts]
-    Alert.objects.bulk_create(to_create, ignore_conflicts=True)
+    where: dict = {}
+    for _reading, rule_id, level, enrollment_id, indicator_id in breaches:
+        worst[rule_id] = rules.worst(worst.get(rule_id), level)
+        where[rule_id] = (enrollment_id, indicator_id)
     open_alerts = {a.rule_id: a for a in Alert.objects.select_for_update().filter(
-        rule_id__in=rule_ids).exclude(status=Alert.Status.CLOSED)}
+        rule_id__in=worst).exclude(status=Alert.Status.CLOSED)}
+    to_create = [Alert(tenant_id=tenant_id, enrollment_id=where[rid][0], rule_id=rid,
+                       indicator_id=where[rid][1], level=worst[rid], opened_at=now)
+                 for rid in worst if rid not in open_alerts]
+    if to_create:
+        Alert.objects.bulk_create(to_create, ignore_conflicts=True)
+        open_alerts = {a.rule_id: a for a in Alert.objects.select_for_update().filter(
+            rule_id__in=worst).exclude(status=Alert.Status.CLOSED)}
     for rid, alert in open_alerts.items():
         if rules.LEVELS[worst[rid]] > rules.LEVELS.get(alert.level, 0):
             alert.level = worst[rid]
             alert.save(update_fields=["level"])
-    events = [AlertEvent(tenant_id=tenant_id, alert=open_alerts[rule.pk], rule=rule,
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_EVENTS_SQL, {
+                "now": now, "readings": [b[0] for b in breaches],
+                "rules": [b[1] for b in breaches], "levels": [b[2] for b in breaches]})
+            return cursor.rowcount
+    events = [AlertEvent(tenant_id=tenant_id, alert=open_alerts[rule_id], rule_id=rule_id,
                          reading_id=reading_id, level=level)
-              for rule, reading_id, level in breaches]
-    before = AlertEvent.objects.filter(rule_id__in=rule_ids).count()
-    AlertEvent.objects.bulk_create(events, ignore_conflicts=True)
-    return AlertEvent.objects.filter(rule_id__in=rule_ids).count() - before
+              for reading_id, rule_id, level, _e, _i in breaches]
+    seen = set(AlertEvent.objects.filter(reading_id__in={e.reading_id for e in events})
+               .values_list("reading_id", "rule_id"))
+    fresh = [e for e in events if (e.reading_id, e.rule_id) not in seen]
+    AlertEvent.objects.bulk_create(fresh, ignore_conflicts=True)
+    return len(fresh)
 
 
 def _resolve_missing(pairs: set[tuple]) -> None:
@@ -403,12 +419,18 @@ def _resolve_missing(pairs: set[tuple]) -> None:
             alert.save()
 
 
+#: How far back the sweep looks for readings no worker evaluated (BRIN range on entered_at);
+#: the sweep runs every 5 minutes, so this covers a fortnight of outage.
+SWEEP_LOOKBACK = timedelta(days=14)
+
+
 def sweep(*, tenant: Tenant, now: datetime | None = None) -> dict:
     """Periodic: evaluate readings left unevaluated (a crashed worker, a lost message),
     raise missing-data alerts, escalate critical alerts not taken in time."""
     now = now or timezone.now()
     with tenant_context(tenant):
         stale = list(Reading.objects.filter(evaluated_at__isnull=True,
+                                            entered_at__gte=now - SWEEP_LOOKBACK,
                                             entered_at__lte=now - timedelta(seconds=30))
                      .values_list("pk", flat=True)[:5000])
         evaluated = evaluate_readings(tenant_id=tenant.pk, reading_ids=stale) if stale else 0
@@ -434,12 +456,13 @@ def _sweep_missing(tenant: Tenant, now: datetime) -> int:
                                   rule.created_at, now,
                                   timedelta(hours=rule.expected_interval_hours or 24),
                                   rule.tolerance):
-            breaches.append((rule, None, rules.WARNING))
-    already = set(Alert.objects.filter(rule_id__in=[r.pk for r, _x, _l in breaches])
+            breaches.append(rule)
+    already = set(Alert.objects.filter(rule_id__in=[r.pk for r in breaches])
                   .exclude(status=Alert.Status.CLOSED).values_list("rule_id", flat=True))
-    fresh = [b for b in breaches if b[0].pk not in already]
-    _attach(tenant.pk, fresh)
-    _remind_patients([rule for rule, _r, _l in fresh])
+    fresh = [rule for rule in breaches if rule.pk not in already]
+    _attach(tenant.pk, [(None, rule.pk, rules.WARNING, rule.enrollment_id, rule.indicator_id)
+                        for rule in fresh])
+    _remind_patients(fresh)
     return len(fresh)
 
 
