@@ -60,10 +60,24 @@ def _register() -> None:
 
     router.register("readings", ReadingViewSet, basename="reading")
     router.register("alerts", AlertViewSet, basename="alert")
+    from billing.api import StatementViewSet
+
+    router.register("claims/statements", StatementViewSet, basename="claim-statement")
 
 
 _register()
-api_urlpatterns = [path("", include(router.urls))]
+
+
+def _extra() -> list:
+    from django.urls import re_path
+
+    from billing.api import StatementViewSet
+
+    return [re_path(r"^claims/statements/(?P<pk>[0-9a-f-]{36})/export\.(?P<fmt>csv|xlsx|pdf)$",
+                    StatementViewSet.as_view({"get": "export"}), name="claim-statement-export")]
+
+
+api_urlpatterns = [*_extra(), path("", include(router.urls))]
 
 
 class PersonalTokenScheme(OpenApiAuthenticationExtension):

@@ -129,6 +129,7 @@ def load(*, seed: int = 51, patients_per_tenant: int = 40) -> list[DemoLogin]:
         gps = [pros[Role.GP], gp2]
         _directory(tenant, rng)
         _patients(tenant, rng, sites, gps, pros, patients_per_tenant, domain, logins)
+        _billing(tenant, rng, finance=User.objects.get(email=f"facturation@{domain}"))
     logins.append(DemoLogin("dr.vidal@medecin.demo", "GP in both programmes", "both"))
     logins.append(DemoLogin("admin@constel.demo", "Django admin (superuser)", "—"))
     return logins
@@ -512,3 +513,51 @@ def _readings(tenant: Tenant, rng: random.Random, *, nurse, medco) -> None:
                 alert_close(alert=alert, by=nurse, role="nurse_coordinator",
                             outcome=rng.choice(["advice", "no_action", "erroneous_entry"]),
                             note="Rappel du patient")
+
+
+def _billing(tenant: Tenant, rng: random.Random, *, finance: User) -> None:
+    """Forfait catalogue and budget plan; for Constel'Action: statements issued up to the
+    2024-10-01 – 2025-03-31 period (old tariffs), a back-dated reclassification found after
+    issue (adjustment lines), the 2025-04-01 – 2025-09-30 draft holding both tariffs on each
+    side of 2025-07-01, and remuneration statements of the self-employed professionals."""
+    from billing.models import ClaimLine
+    from billing.services import (
+        catalogue_load,
+        compile_claims,
+        remuneration_compile,
+        statement_issue,
+    )
+    from constel.tenancy import tenant_context
+    from pathways.models import Activity
+    from patients.models import Diagnosis, Pathology
+    from patients.services import diagnosis_add
+
+    catalogue_load(tenant=tenant)
+    with tenant_context(tenant):
+        # Sessions done in the directory's self-employed professionals' practices.
+        for profession in ("dietitian", "sports_educator", "psychologist"):
+            pro = (Professional.objects.filter(profession=profession).first()
+                   or professional_create(tenant=tenant, kind=Professional.Kind.ALLIED,
+                                          first_name="Claire", last_name="Morel",
+                                          profession=profession, rpps=_rpps(rng)))
+            Activity.objects.filter(profession=profession, professional=None).update(
+                professional=pro)
+    if tenant.claim_period_kind == Tenant.PeriodKind.CALENDAR:
+        return
+    for day in (date(2024, 4, 1), date(2024, 10, 1)):
+        statement_issue(statement=compile_claims(tenant=tenant, day=day), actor=finance)
+    # After issue, a cardiologist's letter shows a second chronic disease that dated from
+    # before a MONO patient's year-1 follow-up: POLY on the due date (credit F2, debit F3).
+    with tenant_context(tenant):
+        line = (ClaimLine.objects.filter(kind__code="F2", statement__status="issued")
+                .select_related("patient").order_by("due_on").first())
+        if line is not None:
+            groups = set(Diagnosis.objects.filter(patient=line.patient)
+                         .values_list("pathology__group_code", flat=True))
+            other = Pathology.objects.exclude(group_code__in=groups).exclude(
+                code="chronic_kidney_disease").order_by("code").first()
+    if line is not None and other is not None:
+        diagnosis_add(patient=line.patient, pathology=other,
+                      diagnosed_on=line.due_on - timedelta(days=200))
+    compile_claims(tenant=tenant, day=date(2025, 4, 1))
+    remuneration_compile(tenant=tenant, day=date(2025, 4, 1))

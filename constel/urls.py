@@ -20,6 +20,7 @@ urlpatterns = [
          name="invitation_accept"),
     path("portal/", include("portal.urls")),
     path("gp/", include("portal.gp_urls")),
+    path("billing/", include("billing.urls")),
     path("api/v1/", include(api_urlpatterns)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

@@ -35,6 +35,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("access_log")
     if role in (Role.NURSE_COORDINATOR, Role.CARE_MANAGER):
         return redirect("pathways:worklist")
+    if role == Role.FINANCE:
+        return redirect("billing:statements")
     return render(request, "constel/home.html")
 
 

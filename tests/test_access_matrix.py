@@ -122,6 +122,25 @@ def _letter(w: World):
     return letter.pk
 
 
+def _statement(w: World):
+    """The claim statement of the current period (the world's patient owes F1 and F2/F3)."""
+    from django.utils import timezone
+
+    from billing.services import compile_claims
+
+    return compile_claims(tenant=w.tenant, day=timezone.localdate()).pk
+
+
+def _remuneration(w: World):
+    from billing.models import RemunerationStatement
+    from constel.tenancy import tenant_context
+
+    with tenant_context(w.tenant):
+        return RemunerationStatement.objects.get_or_create(
+            tenant=w.tenant, professional=w.professionals[R.ALLIED_PROFESSIONAL],
+            period_start="2026-10-01", defaults={"period_end": "2027-03-31"})[0].pk
+
+
 NO_SUCH = "00000000-0000-0000-0000-000000000000"
 CLINICAL = CLINICAL_TEAM | {R.SPECIALIST}
 EDITORS = CLINICAL_TEAM | {R.SECRETARY}
@@ -133,7 +152,7 @@ DIRECTORY_EDIT = {R.CARE_MANAGER, R.SECRETARY, R.PROGRAMME_MANAGER}
 ACCESS: dict[str, Entry] = {
     # Each role lands where its work is: some on their own page (302).
     "home": Entry(ok={**roles(200, STAFF_ALL), **roles(302, R.GP, R.PRIVACY_OFFICER, R.PATIENT,
-                                                       R.NURSE_COORDINATOR, R.CARE_MANAGER)}),
+                                                       R.NURSE_COORDINATOR, R.CARE_MANAGER, R.FINANCE)}),
     "tenant_choose": Entry(ok=roles(200, EVERYONE)),
     "healthz": Entry(ok=roles(200, EVERYONE), anonymous=200),
     "access_log": Entry(ok={R.PRIVACY_OFFICER: 200}, leak_check=True),
@@ -292,6 +311,28 @@ ACCESS: dict[str, Entry] = {
     "patient-detail": Entry(ok=roles(200, CLINICAL_TEAM, R.SPECIALIST, R.PHARMACIST,
                                      R.ALLIED_PROFESSIONAL, R.SECRETARY, R.GP),
                             kwargs=lambda w: {"pk": w.patient.pk}, anonymous=401, scoped=True),
+    # Billing: statements are finance's; the programme manager sees aggregates only.
+    "billing:statements": Entry(ok={R.FINANCE: 200}, leak_check=True),
+    "billing:compile": Entry(ok={R.FINANCE: 302}, method="post"),
+    "billing:statement": Entry(ok={R.FINANCE: 200}, scoped=True,
+                               kwargs=lambda w: {"pk": _statement(w)}),
+    "billing:statement_issue": Entry(ok={R.FINANCE: 302}, method="post", scoped=True,
+                                     kwargs=lambda w: {"pk": _statement(w)}),
+    "billing:statement_export": Entry(ok={R.FINANCE: 200}, scoped=True,
+                                      kwargs=lambda w: {"pk": _statement(w), "fmt": "csv"}),
+    "billing:tariffs": Entry(ok={R.FINANCE: 200}),
+    "billing:remunerations": Entry(ok={R.FINANCE: 200}, leak_check=True),
+    "billing:remuneration": Entry(ok={R.FINANCE: 200}, scoped=True,
+                                  kwargs=lambda w: {"pk": _remuneration(w)}),
+    "billing:dashboard": Entry(ok=roles(200, R.FINANCE, R.PROGRAMME_MANAGER), leak_check=True),
+    "claim-statement-list": Entry(ok={R.FINANCE: 200}, anonymous=401),
+    "claim-statement-detail": Entry(ok={R.FINANCE: 200}, anonymous=401, scoped=True,
+                                    kwargs=lambda w: {"pk": _statement(w)}),
+    "claim-statement-compile": Entry(ok={R.FINANCE: 400}, method="post", anonymous=401),
+    "claim-statement-issue": Entry(ok={R.FINANCE: 200}, method="post", anonymous=401,
+                                   scoped=True, kwargs=lambda w: {"pk": _statement(w)}),
+    "claim-statement-export": Entry(ok={R.FINANCE: 200}, anonymous=401, scoped=True,
+                                    kwargs=lambda w: {"pk": _statement(w), "fmt": "xlsx"}),
 }
 
 

@@ -37,7 +37,8 @@ def main() -> int:
             entry.msgstr = table[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        elif not entry.msgstr:
+        elif not entry.msgstr or "fuzzy" in entry.flags:
+            # makemessages' fuzzy guesses are wrong more often than not: not a translation.
             missing.append(entry.msgid)
     po.metadata["Language"] = "fr"
     po.metadata["Plural-Forms"] = "nplurals=2; plural=(n > 1);"

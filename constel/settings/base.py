@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -125,6 +126,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "remind-gps": {"task": "pathways.remind_gps", "schedule": 3600.0},
     # Missing-data alerts, readings a lost message left unevaluated, critical escalation.
     "telefollow-up-sweep": {"task": "pathways.sweep", "schedule": 300.0},
+    # The day after a claim period ends, its statement is compiled (draft, for finance).
+    "compile-ended-claim-periods": {"task": "billing.compile_ended_periods",
+                                    "schedule": crontab(hour=2, minute=0)},
 }
 
 # --- Auth, allauth, MFA, lockout ----------------------------------------------------------

@@ -92,6 +92,9 @@ def world_factory(tenant: Tenant | None = None, *, patient_name: str = "DUPONT")
     from pathways.services.telefollowup import indicators_load
 
     indicators_load(tenant=tenant)
+    from billing.services import catalogue_load
+
+    catalogue_load(tenant=tenant)
     world = World(tenant=tenant, site=site)
     for role in Role:
         if role == Role.PATIENT:

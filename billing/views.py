@@ -1,0 +1,217 @@
+"""Finance pages: claim statements (compile, issue, export), tariffs, remuneration, and the
+dashboard of billed amounts against the budget plan and the cost model."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from billing import services
+from billing.models import (
+    BudgetPlanYear,
+    ClaimLine,
+    ClaimStatement,
+    ForfaitKind,
+    RemunerationStatement,
+    Tariff,
+)
+from constel.access import Cap, membership_required
+from constel.tenancy import get_object_for_tenant_or_404
+
+EXPORTS = {
+    "csv": ("text/csv; charset=utf-8", services.export_csv),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+             services.export_xlsx),
+    "pdf": ("application/pdf", services.export_pdf),
+}
+
+
+def _day(raw: str | None) -> date | None:
+    try:
+        return date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return None
+
+
+def _errors(exc: ValidationError) -> str:
+    return " ".join(m for ms in exc.message_dict.values() for m in ms) \
+        if hasattr(exc, "error_dict") else " ".join(exc.messages)
+
+
+@membership_required(cap=Cap.BILLING)
+def statements(request: HttpRequest) -> HttpResponse:
+    rows = (ClaimStatement.objects.for_tenant(request.tenant)
+            .annotate(line_count=Count("lines")).order_by("-period_start"))
+    start, end = services.period_of(request.tenant, timezone.localdate())
+    return render(request, "billing/statements.html", {
+        "statements": rows, "current_start": start, "current_end": end})
+
+
+@require_POST
+@membership_required(cap=Cap.BILLING)
+def compile_view(request: HttpRequest) -> HttpResponse:
+    day = _day(request.POST.get("period"))
+    if day is None:
+        messages.error(request, _("Enter a date in the period to compile (YYYY-MM-DD)."))
+        return redirect("billing:statements")
+    try:
+        statement = services.compile_claims(tenant=request.tenant, day=day)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect("billing:statements")
+    if statement.status == ClaimStatement.Status.ISSUED:
+        messages.info(request, _("This statement is issued: it does not change."))
+    else:
+        messages.success(request, _("Statement compiled."))
+    return redirect("billing:statement", statement.pk)
+
+
+@membership_required(cap=Cap.BILLING)
+def statement(request: HttpRequest, pk) -> HttpResponse:
+    st = get_object_for_tenant_or_404(ClaimStatement.objects.all(), request.tenant, pk=pk)
+    lines = (ClaimLine.objects.for_tenant(request.tenant).filter(statement=st)
+             .select_related("patient", "kind", "adjusts").order_by("reference"))
+    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    return render(request, "billing/statement.html", {
+        "statement": st, "page": page, "summary": services.summary(st)})
+
+
+@require_POST
+@membership_required(cap=Cap.BILLING)
+def statement_issue(request: HttpRequest, pk) -> HttpResponse:
+    st = get_object_for_tenant_or_404(ClaimStatement.objects.all(), request.tenant, pk=pk)
+    try:
+        st = services.statement_issue(statement=st, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+    else:
+        messages.success(request, _("Statement no. %(n)s issued.") % {"n": st.number})
+    return redirect("billing:statement", st.pk)
+
+
+@membership_required(cap=Cap.BILLING)
+def statement_export(request: HttpRequest, pk, fmt: str) -> HttpResponse:
+    st = get_object_for_tenant_or_404(ClaimStatement.objects.all(), request.tenant, pk=pk)
+    if fmt not in EXPORTS:
+        raise Http404
+    content_type, export = EXPORTS[fmt]
+    response = HttpResponse(export(st, by=request.user), content_type=content_type)
+    name = f"{request.tenant.slug}-claims-{st.period_start:%Y-%m}-{st.number or 'draft'}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@membership_required(cap=Cap.CONFIG_TARIFFS)
+def tariffs(request: HttpRequest) -> HttpResponse:
+    errors: dict = {}
+    if request.method == "POST":
+        day = _day(request.POST.get("valid_from"))
+        if day is None:
+            errors["valid_from"] = _("Enter the effective date (YYYY-MM-DD).")
+        else:
+            try:
+                services.tariff_add(tenant=request.tenant, code=request.POST.get("kind", ""),
+                                    valid_from=day, amount=request.POST.get("amount", ""),
+                                    actor=request.user)
+            except ValidationError as exc:
+                errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            else:
+                messages.success(request, _("Tariff recorded."))
+                return redirect("billing:tariffs")
+    kinds = ForfaitKind.objects.for_tenant(request.tenant).order_by("code")
+    versions = Tariff.objects.for_tenant(request.tenant).select_related("kind", "created_by") \
+        .order_by("kind__code", "valid_from")
+    return render(request, "billing/tariffs.html", {
+        "kinds": kinds, "versions": versions, "errors": errors, "form": request.POST},
+        status=400 if errors else 200)
+
+
+@membership_required(cap=Cap.BILLING)
+def remunerations(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        day = _day(request.POST.get("period"))
+        if day is None:
+            messages.error(request, _("Enter a date in the period to compile (YYYY-MM-DD)."))
+        else:
+            done = services.remuneration_compile(tenant=request.tenant, day=day)
+            messages.success(request, _("%(n)s remuneration statements compiled.")
+                             % {"n": len(done)})
+        return redirect("billing:remunerations")
+    rows = (RemunerationStatement.objects.for_tenant(request.tenant)
+            .select_related("professional").annotate(line_count=Count("lines"))
+            .order_by("-period_start", "professional__last_name"))
+    return render(request, "billing/remunerations.html", {"statements": rows})
+
+
+@membership_required(cap=Cap.BILLING)
+def remuneration(request: HttpRequest, pk) -> HttpResponse:
+    st = get_object_for_tenant_or_404(
+        RemunerationStatement.objects.select_related("professional"), request.tenant, pk=pk)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(services.remuneration_csv(st, by=request.user),
+                                content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="remuneration-{st.professional.last_name}-'
+            f'{st.period_start:%Y-%m}.csv"')
+        return response
+    return render(request, "billing/remuneration.html", {"statement": st,
+                                                          "lines": st.lines.all()})
+
+
+@membership_required(cap=Cap.BILLING_AGGREGATES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Billed per semester and forfait, patients per forfait, billed against the budget plan
+    (Table 13), recorded time against the cost model (Tables 7 and 11)."""
+    from pathways.models import TimeEntry
+
+    tenant = request.tenant
+    lines = ClaimLine.objects.for_tenant(tenant)
+    codes = list(ForfaitKind.objects.for_tenant(tenant).order_by("code")
+                 .values_list("code", flat=True))
+    per_period: dict = defaultdict(lambda: defaultdict(Decimal))
+    for row in lines.values("statement__period_start", "statement__status", "kind__code") \
+            .annotate(amount=Sum("amount")):
+        per_period[(row["statement__period_start"], row["statement__status"])][
+            row["kind__code"]] += row["amount"]
+    semesters = [{"start": k[0], "status": k[1], "by_code": [v.get(c, Decimal(0)) for c in codes],
+                  "total": sum(v.values(), Decimal(0))} for k, v in sorted(per_period.items())]
+    patients = {r["kind__code"]: r["n"] for r in lines.exclude(type=ClaimLine.Type.CREDIT)
+                .values("kind__code").annotate(n=Count("patient", distinct=True))}
+    # Programme years from the anchor: billed per year against the plan.
+    anchor = tenant.claim_period_anchor
+    billed_year: dict = defaultdict(Decimal)
+    for row in lines.values("due_on").annotate(amount=Sum("amount")):
+        year = (row["due_on"].year - anchor.year) + (
+            1 if (row["due_on"].month, row["due_on"].day) >= (anchor.month, anchor.day) else 0)
+        billed_year[year] += row["amount"]
+    plan = list(BudgetPlanYear.objects.for_tenant(tenant).order_by("year"))
+    top = max([p.forfait_assessment + p.forfait_year1 + p.forfait_year2 for p in plan]
+              + list(billed_year.values()) + [Decimal(1)])
+    budget = [{"year": p.year, "planned": p.forfait_assessment + p.forfait_year1
+               + p.forfait_year2, "billed": billed_year.get(p.year, Decimal(0)),
+               "inclusions": p.inclusions} for p in plan]
+    for b in budget:
+        b["planned_pct"] = int(b["planned"] * 100 / top)
+        b["billed_pct"] = int(b["billed"] * 100 / top)
+    # Time recorded against the cost model (minutes per enrollment followed).
+    time_rows = list(TimeEntry.objects.for_tenant(tenant).values("kind").annotate(
+        minutes=Sum("minutes"), enrollments=Count("enrollment", distinct=True)))
+    model_minutes = {"motivational": "40 (MONO) / 50 (POLY)", "pre_assessment_call": "60"}
+    time = [{"kind": TimeEntry.Kind(r["kind"]).label, "minutes": r["minutes"],
+             "enrollments": r["enrollments"],
+             "per_enrollment": round(r["minutes"] / r["enrollments"]) if r["enrollments"] else 0,
+             "model": model_minutes.get(r["kind"], "—")} for r in time_rows]
+    return render(request, "billing/dashboard.html", {
+        "codes": codes, "semesters": semesters, "patients": patients, "budget": budget,
+        "time": time})
