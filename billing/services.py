@@ -297,8 +297,8 @@ def compile_claims(*, tenant: Tenant, day: date) -> ClaimStatement:
                 continue
             credit(current, _("Corrected: %(old)s due on %(day)s replaced")
                    % {"old": old.kind.code, "day": old.due_on.strftime("%d/%m/%Y")})
-            claims.append((line(exp, ClaimLine.Type.DEBIT, _("Corrected forfait (replaces %(ref)s)")
-                                % {"ref": old.reference}, adjusts=old), key))
+            claims.append((line(exp, ClaimLine.Type.DEBIT, _("Corrected forfait"),
+                                adjusts=old), key))
         for key, current in standing.items():
             if key not in expected:
                 credit(current, _("No longer due: the event was removed or cancelled"))
@@ -440,9 +440,10 @@ def export_pdf(statement: ClaimStatement, *, by: User | None) -> bytes:
 @transaction.atomic
 def remuneration_compile(*, tenant: Tenant, day: date) -> list[RemunerationStatement]:
     """A statement per self-employed professional for the period containing ``day``: each
-    session recorded as done, valued at the rate in force on its date (per session, or
-    Table 10's hourly cost pro rata of its duration). Issued statements stay as they are;
-    a session already paid is never paid again (one line per activity, by constraint)."""
+    session recorded as done up to the period's end and not paid yet, valued at the rate in
+    force on its date (per session, or Table 10's hourly cost pro rata of its duration).
+    Issued statements never change: a paid session later marked missed or cancelled becomes
+    a credit line on the open statement. A session is paid once (constraint)."""
     from pathways.models import Activity
 
     start, end = period_of(tenant, day)
@@ -453,7 +454,10 @@ def remuneration_compile(*, tenant: Tenant, day: date) -> list[RemunerationState
         drafts = RemunerationStatement.objects.filter(period_start=start,
                                                       status=ClaimStatement.Status.DRAFT)
         RemunerationLine.objects.filter(statement__in=drafts).delete()
-        paid = set(RemunerationLine.objects.values_list("activity_id", flat=True))
+        standing = {line.activity_id: line for line in RemunerationLine.objects.filter(
+            adjusts__isnull=True).select_related("statement")}
+        credited = set(RemunerationLine.objects.filter(adjusts__isnull=False)
+                       .values_list("adjusts_id", flat=True))
         by_pro: dict = defaultdict(list)
         for a in (Activity.objects.filter(
                 status=Activity.Status.DONE, professional__isnull=False,
@@ -461,31 +465,65 @@ def remuneration_compile(*, tenant: Tenant, day: date) -> list[RemunerationState
                 kind=Activity.Kind.ASSESSMENT).select_related("professional")
                 .order_by("scheduled_at")):
             profession = a.professional.profession or a.profession
-            if a.pk in paid or profession not in SELF_EMPLOYED:
+            paid = standing.get(a.pk)
+            # Paid once, ever (a session credited then done again is settled by hand).
+            if paid is not None or profession not in SELF_EMPLOYED:
                 continue
             day_done = timezone.localtime(a.scheduled_at).date()
             value = rules.session_value(rates, profession, day_done, a.duration_minutes)
-            if value is None:
-                continue
-            by_pro[a.professional_id].append((a, day_done, value))
+            if value is not None:
+                amount, basis = value
+                by_pro[a.professional_id].append(dict(
+                    activity=a, on=day_done, label=a.get_kind_display(),
+                    minutes=a.duration_minutes, basis=basis, amount=amount, adjusts=None))
+        # Paid sessions of issued statements that are no longer "done": credit them.
+        undone = set(Activity.objects.filter(pk__in=[
+            aid for aid, line in standing.items() if line.pk not in credited
+            and line.statement.status == ClaimStatement.Status.ISSUED]).exclude(
+            status=Activity.Status.DONE).values_list("pk", flat=True))
+        for aid in undone:
+            line = standing[aid]
+            by_pro[line.statement.professional_id].append(dict(
+                activity=None, on=line.on, label=_("Credit: session no longer recorded as done"),
+                minutes=line.minutes, basis=line.basis, amount=-line.amount, adjusts=line))
         out = []
         for pro_id, items in by_pro.items():
             statement, _created = RemunerationStatement.objects.get_or_create(
                 tenant=tenant, professional_id=pro_id, period_start=start,
                 defaults={"period_end": end})
             if statement.status == ClaimStatement.Status.ISSUED:
-                # Sessions found late go to the next period's statement.
-                continue
-            RemunerationLine.objects.bulk_create([
-                RemunerationLine(tenant=tenant, statement=statement, activity=a, on=d,
-                                 label=a.get_kind_display(), minutes=a.duration_minutes,
-                                 basis=basis, amount=amount)
-                for a, d, (amount, basis) in items])
-            statement.total = sum((amount for _a, _d, (amount, _b) in items), Decimal(0))
+                continue  # found after issue: on the next period's statement
+            RemunerationLine.objects.bulk_create([RemunerationLine(
+                tenant=tenant, statement=statement, **item) for item in items])
+            statement.total = sum((item["amount"] for item in items), Decimal(0))
             statement.compiled_at = timezone.now()
             statement.save(update_fields=["total", "compiled_at"])
             out.append(statement)
         return out
+
+
+@transaction.atomic
+def remuneration_issue(*, statement: RemunerationStatement, actor: User) -> RemunerationStatement:
+    with tenant_context(statement.tenant_id):
+        statement = RemunerationStatement.objects.select_for_update().get(pk=statement.pk)
+        if statement.status == ClaimStatement.Status.ISSUED:
+            raise ValidationError({"status": _("This statement is already issued.")})
+        statement.status = ClaimStatement.Status.ISSUED
+        statement.issued_at = timezone.now()
+        statement._history_user = actor
+        statement.save()
+        return statement
+
+
+def remuneration_pdf(statement: RemunerationStatement, *, by: User | None) -> bytes:
+    import weasyprint
+
+    html = render_to_string("billing/remuneration_pdf.html", {
+        "statement": statement, "lines": statement.lines.all(),
+        "tenant": Tenant.objects.get(pk=statement.tenant_id), "now": timezone.localtime()})
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    _log(remuneration=statement, fmt="pdf", by=by)
+    return pdf
 
 
 def remuneration_csv(statement: RemunerationStatement, *, by: User | None) -> bytes:

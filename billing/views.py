@@ -158,12 +158,22 @@ def remunerations(request: HttpRequest) -> HttpResponse:
 def remuneration(request: HttpRequest, pk) -> HttpResponse:
     st = get_object_for_tenant_or_404(
         RemunerationStatement.objects.select_related("professional"), request.tenant, pk=pk)
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(services.remuneration_csv(st, by=request.user),
-                                content_type="text/csv; charset=utf-8")
+    if request.method == "POST":
+        try:
+            services.remuneration_issue(statement=st, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, _errors(exc))
+        else:
+            messages.success(request, _("Remuneration statement issued."))
+        return redirect("billing:remuneration", st.pk)
+    fmt = request.GET.get("format")
+    if fmt in ("csv", "pdf"):
+        export = services.remuneration_csv if fmt == "csv" else services.remuneration_pdf
+        response = HttpResponse(export(st, by=request.user), content_type=(
+            "text/csv; charset=utf-8" if fmt == "csv" else "application/pdf"))
         response["Content-Disposition"] = (
             f'attachment; filename="remuneration-{st.professional.last_name}-'
-            f'{st.period_start:%Y-%m}.csv"')
+            f'{st.period_start:%Y-%m}.{fmt}"')
         return response
     return render(request, "billing/remuneration.html", {"statement": st,
                                                           "lines": st.lines.all()})

@@ -130,6 +130,7 @@ def load(*, seed: int = 51, patients_per_tenant: int = 40) -> list[DemoLogin]:
         _directory(tenant, rng)
         _patients(tenant, rng, sites, gps, pros, patients_per_tenant, domain, logins)
         _billing(tenant, rng, finance=User.objects.get(email=f"facturation@{domain}"))
+        _engagement(tenant, rng, nurse=User.objects.get(email=f"idec@{domain}"))
     logins.append(DemoLogin("dr.vidal@medecin.demo", "GP in both programmes", "both"))
     logins.append(DemoLogin("admin@constel.demo", "Django admin (superuser)", "—"))
     return logins
@@ -561,3 +562,33 @@ def _billing(tenant: Tenant, rng: random.Random, *, finance: User) -> None:
                       diagnosed_on=line.due_on - timedelta(days=200))
     compile_claims(tenant=tenant, day=date(2025, 4, 1))
     remuneration_compile(tenant=tenant, day=date(2025, 4, 1))
+
+
+def _engagement(tenant: Tenant, rng: random.Random, *, nurse: User) -> None:
+    """Messages between patients and the nurse (one unread on each side for the demo
+    patient), EPICES answers for a few patients (one in precarity)."""
+    from constel.tenancy import tenant_context
+    from pathways.services.engagement import epices_record, message_send
+    from patients.models import Patient
+
+    with tenant_context(tenant):
+        patients = list(Patient.objects.filter(enrollments__phase__in=[
+            "follow_up_y1", "follow_up_y2"]).select_related("user").order_by("created_at")[:6])
+        demo = Patient.objects.filter(user__email__startswith="patient@").first()
+    if demo is not None and demo not in patients:
+        patients.insert(0, demo)
+    for k, patient in enumerate(patients):
+        author = patient.user or nurse
+        message_send(patient=patient, author=author, from_patient=True,
+                     body="Bonjour, ma tension était un peu haute ce matin (15/9), "
+                          "dois-je m'inquiéter ?" if k % 2 == 0 else
+                     "Je ne pourrai pas venir à la séance d'activité physique de jeudi.")
+        if k % 3 != 2:
+            message_send(patient=patient, author=nurse, from_patient=False,
+                         body="Bonjour, merci pour votre message. Reprenez votre tension ce "
+                              "soir au calme ; je vous rappelle demain matin.")
+        if k < 4:
+            answers = {str(i): rng.choice(["yes", "no"]) for i in range(11)}
+            if k == 0:
+                answers.update({"0": "yes", "1": "no", "4": "yes"})
+            epices_record(patient=patient, answers=answers, by=patient.user)

@@ -488,6 +488,11 @@ class FinalAssessment(TenantOwned):
     history = clinical_history()
 
 
+from pathways.models_engagement import (  # noqa: E402,F401
+    Message,
+    MessageAttachment,
+    QuestionnaireResponse,
+)
 from pathways.models_letters import Letter  # noqa: E402,F401
 from pathways.models_telefollowup import (  # noqa: E402,F401  (registered with this app)
     Alert,

@@ -67,7 +67,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
 
     from django.db.models import Case, IntegerField, Value, When
 
-    from pathways.models import Alert, Letter
+    from pathways.models import Alert, Letter, Message
 
     return [
         section("alerts", _("Alerts to triage (critical first)"),
@@ -76,6 +76,9 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                                     output_field=IntegerField()))
                 .select_related("enrollment__patient", "indicator").order_by("rank", "opened_at"),
                 "enrollment__patient"),
+        section("messages", _("Unread messages from patients"),
+                Message.objects.filter(from_patient=True, read_at__isnull=True)
+                .select_related("patient").order_by("sent_at"), "patient"),
         section("letters", _("Letters that could not be sent"),
                 Letter.objects.filter(status__in=[Letter.Status.FAILED, Letter.Status.NO_ADDRESS])
                 .defer("pdf").select_related("enrollment__patient").order_by("created_at"),

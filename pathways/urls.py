@@ -12,10 +12,14 @@ urlpatterns = [
     path("<uuid:enrollment_id>/exit/", views.exit_, name="exit"),
 ]
 
-from pathways import views_care  # noqa: E402
+from pathways import views_care, views_messages  # noqa: E402
 
 urlpatterns += [
     path("worklist/", views_care.worklist, name="worklist"),
+    path("messages/<uuid:patient_id>/", views_messages.patient_messages,
+         name="patient_messages"),
+    path("messages/attachments/<uuid:attachment_id>/", views_messages.message_attachment,
+         name="message_attachment"),
     path("<uuid:enrollment_id>/", views_care.enrollment_detail, name="enrollment"),
     path("<uuid:enrollment_id>/transition/", views_care.transition, name="transition"),
     path("<uuid:enrollment_id>/pps/new/", views_care.care_plan_new, name="care_plan_new"),

@@ -103,6 +103,7 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         else [],
         "group": services.group_on(patient, timezone.localdate()),
         "group_history": patient.group_periods.all(),
+        "epices": patient.questionnaires.filter(kind="epices").first(),
         "diagnoses": patient.diagnoses.select_related("pathology").filter(ended_on=None)
         if show_clinical else [],
         "risk_factors": patient.risk_factors(timezone.localdate()) if show_clinical else [],

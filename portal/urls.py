@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import readings, views
+from portal import engagement, readings, views
 
 app_name = "portal"
 urlpatterns = [
@@ -8,4 +8,11 @@ urlpatterns = [
     path("consent/", views.consent, name="consent"),
     path("care-plan/", views.care_plan, name="care_plan"),
     path("readings/", readings.readings, name="readings"),
+    path("messages/", engagement.messages_view, name="messages"),
+    path("messages/attachments/<uuid:attachment_id>/", engagement.attachment,
+         name="attachment"),
+    path("questionnaire/epices/", engagement.epices, name="epices"),
+    path("appointments/", engagement.appointments, name="appointments"),
+    path("appointments.ics", engagement.appointments_ics, name="appointments_ics"),
+    path("my-data.zip", engagement.export, name="export"),
 ]

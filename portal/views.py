@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -37,10 +39,31 @@ def portal_patient(request: HttpRequest):
 
 @membership_required(cap=Cap.PORTAL)
 def home(request: HttpRequest) -> HttpResponse:
+    """What to do today: readings due, the next appointment, unread messages, a
+    questionnaire to fill."""
+    from pathways.models import Activity, AlertRule, QuestionnaireResponse, Reading
+    from pathways.services.engagement import unread_count
+
     patient = portal_patient(request)
+    now = timezone.now()
+    rules = (AlertRule.objects.filter(enrollment__patient=patient, active=True,
+                                      kind=AlertRule.Kind.MISSING)
+             .exclude(indicator__code="diastolic_bp").select_related("indicator"))
+    last = dict(Reading.objects.filter(enrollment__patient=patient).values(
+        "indicator_id").annotate(last=Max("measured_at")).values_list("indicator_id", "last"))
+    due = [r.indicator for r in rules if last.get(r.indicator_id) is None
+           or now - last[r.indicator_id] >= timedelta(hours=r.expected_interval_hours or 24)]
     return render(request, "portal/home.html", {
         "patient": patient,
         "needs_consent": not patient_services.has_informed_consent(patient),
+        "due": due,
+        "next_appointment": Activity.objects.filter(
+            enrollment__patient=patient, status=Activity.Status.PLANNED, scheduled_at__gte=now)
+        .exclude(kind=Activity.Kind.CALL).select_related("professional")
+        .order_by("scheduled_at").first(),
+        "unread": unread_count(patient=patient, from_patient=False),
+        "epices_todo": not QuestionnaireResponse.objects.filter(
+            patient=patient, kind=QuestionnaireResponse.Kind.EPICES).exists(),
     })
 
 

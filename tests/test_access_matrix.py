@@ -141,6 +141,21 @@ def _remuneration(w: World):
             period_start="2026-10-01", defaults={"period_end": "2027-03-31"})[0].pk
 
 
+def _attachment(w: World):
+    """A PDF the world's patient sent to the care team."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pathways.services.engagement import message_send
+
+    message = message_send(patient=w.patient, author=w.user(R.PATIENT), from_patient=True,
+                           body="Mon ordonnance", attachment=SimpleUploadedFile(
+                               "ordonnance.pdf", b"%PDF-1.4 demo", "application/pdf"))
+    from constel.tenancy import tenant_context
+
+    with tenant_context(w.tenant):
+        return message.attachments.get().pk
+
+
 NO_SUCH = "00000000-0000-0000-0000-000000000000"
 CLINICAL = CLINICAL_TEAM | {R.SPECIALIST}
 EDITORS = CLINICAL_TEAM | {R.SECRETARY}
@@ -311,6 +326,17 @@ ACCESS: dict[str, Entry] = {
     "patient-detail": Entry(ok=roles(200, CLINICAL_TEAM, R.SPECIALIST, R.PHARMACIST,
                                      R.ALLIED_PROFESSIONAL, R.SECRETARY, R.GP),
                             kwargs=lambda w: {"pk": w.patient.pk}, anonymous=401, scoped=True),
+    "portal:messages": Entry(ok={R.PATIENT: 200}),
+    "portal:attachment": Entry(ok={R.PATIENT: 200}, scoped=True,
+                               kwargs=lambda w: {"attachment_id": _attachment(w)}),
+    "portal:epices": Entry(ok={R.PATIENT: 200}),
+    "portal:appointments": Entry(ok={R.PATIENT: 200}),
+    "portal:appointments_ics": Entry(ok={R.PATIENT: 200}),
+    "portal:export": Entry(ok={R.PATIENT: 200}),
+    "pathways:patient_messages": Entry(ok=roles(200, CLINICAL_TEAM), kwargs=_patient,
+                                       scoped=True),
+    "pathways:message_attachment": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
+                                         kwargs=lambda w: {"attachment_id": _attachment(w)}),
     # Billing: statements are finance's; the programme manager sees aggregates only.
     "billing:statements": Entry(ok={R.FINANCE: 200}, leak_check=True),
     "billing:compile": Entry(ok={R.FINANCE: 302}, method="post"),

@@ -191,7 +191,7 @@ def test_back_dated_reclassification_after_issue_becomes_adjustment_lines(world)
         debit = ClaimLine.objects.get(statement=nxt, type="debit")
         original = ClaimLine.objects.get(statement=first, kind__code="F3")
         assert credit.adjusts_id == original.pk and debit.adjusts_id == original.pk
-        assert original.reference in debit.reason
+        assert debit.reason == "Corrected forfait" and debit.adjusts.reference == original.reference
         # The issued statement did not change.
         assert ClaimStatement.objects.get(pk=first.pk).total == D(1988)
     # And the forfait stands once: F2 only.
@@ -458,3 +458,32 @@ def test_dashboard_compares_billed_with_the_plan(client, login, world):
     assert re.search(r"2.203,00", body) and re.search(r"1.503,00", body)  # French figures
     assert "13" in body and 'class="bar-billed"' in body
     assert world.patient.birth_name not in body
+
+
+def test_issued_remuneration_is_credited_when_a_paid_session_is_undone(world, client, login):
+    from billing.models import RemunerationLine, RemunerationStatement
+    from billing.services import remuneration_issue
+
+    done = _session(world, "psychologist", datetime(2025, 7, 2, 10))
+    [statement] = remuneration_compile(tenant=world.tenant, day=date(2025, 7, 1))
+    remuneration_issue(statement=statement, actor=world.user(Role.FINANCE))
+    with pytest.raises(ValidationError, match="already issued"):
+        remuneration_issue(statement=statement, actor=world.user(Role.FINANCE))
+    with tenant_context(world.tenant):
+        done.status = "cancelled"
+        done.save()
+    [nxt] = remuneration_compile(tenant=world.tenant, day=date(2025, 11, 1))
+    with tenant_context(world.tenant):
+        assert [(line.amount, line.adjusts_id is not None) for line in nxt.lines.all()] == [
+            (D("-50.00"), True)]
+        assert RemunerationStatement.objects.get(pk=statement.pk).total == D("50.00")
+        assert RemunerationLine.objects.filter(statement=statement).count() == 1
+    # Compiling again credits once.
+    remuneration_compile(tenant=world.tenant, day=date(2025, 11, 1))
+    with tenant_context(world.tenant):
+        assert RemunerationLine.objects.filter(adjusts__isnull=False).count() == 1
+    login(world.user(Role.FINANCE))
+    pdf = client.get(reverse("billing:remuneration", args=[statement.pk]) + "?format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    with tenant_context(world.tenant):
+        assert ExportLog.objects.filter(remuneration=statement, format="pdf").count() == 1

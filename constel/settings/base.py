@@ -210,6 +210,9 @@ SPECTACULAR_SETTINGS = {
         "ProfessionalKindEnum": "patients.models.Professional.Kind",
         "AlertStatusEnum": "pathways.models_telefollowup.Alert.Status",
         "AlertOutcomeEnum": "pathways.models_telefollowup.Alert.Outcome",
+        "ClaimStatementStatusEnum": "billing.models.ClaimStatement.Status",
+        "ClaimLineTypeEnum": "billing.models.ClaimLine.Type",
+        "DueEventEnum": "billing.models.DueEvent",
     },
 }
 

@@ -1,0 +1,59 @@
+"""The patient's exchanges with the care team (DESIGN §8): secure messages with attachments,
+and questionnaires answered on the portal (EPICES precarity score)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from constel.audit import clinical_history
+from constel.tenancy import TenantOwned
+
+
+class Message(TenantOwned):
+    """One message of a patient's thread with the care team."""
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE,
+                                related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                               related_name="+")
+    from_patient = models.BooleanField()
+    body = models.TextField(max_length=4000)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)  # by the other side
+    read_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+
+    history = clinical_history()
+
+    class Meta:
+        ordering = ["sent_at"]
+        indexes = [models.Index(fields=["tenant", "patient", "from_patient", "read_at"])]
+
+
+class MessageAttachment(TenantOwned):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+
+
+class QuestionnaireResponse(TenantOwned):
+    class Kind(models.TextChoices):
+        EPICES = "epices", _("EPICES precarity score")
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE,
+                                related_name="questionnaires")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    answers = models.JSONField()
+    score = models.DecimalField(max_digits=6, decimal_places=2)
+    flagged = models.BooleanField(default=False)  # EPICES: precarity (score ≥ 30.17)
+    answered_at = models.DateTimeField(auto_now_add=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-answered_at"]

@@ -1,0 +1,132 @@
+"""Secure messages between a patient and the care team, and the EPICES questionnaire."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from constel.models import User
+from constel.tenancy import tenant_context
+from pathways.models import Message, MessageAttachment, QuestionnaireResponse
+from patients.models import Patient
+
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+MAX_BODY = 4000
+#: what an attachment may be, recognised by its first bytes (never by its name)
+SIGNATURES = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+}
+EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",),
+              "image/jpeg": (".jpg", ".jpeg")}
+
+
+def sniff(data: bytes) -> str | None:
+    for content_type, signatures in SIGNATURES.items():
+        if any(data.startswith(s) for s in signatures):
+            return content_type
+    return None
+
+
+@transaction.atomic
+def message_send(*, patient: Patient, author: User, from_patient: bool, body: str,
+                 attachment=None) -> Message:
+    """A message in the patient's thread; an attachment must be a PDF, PNG or JPEG (by its
+    content, matching its name) of at most 5 MB. Refused whole otherwise."""
+    body = (body or "").strip()
+    if not body and attachment is None:
+        raise ValidationError({"body": _("Write your message.")})
+    if len(body) > MAX_BODY:
+        raise ValidationError({"body": _("A message is at most %(n)s characters.")
+                               % {"n": MAX_BODY}})
+    file = None
+    if attachment is not None:
+        if attachment.size > MAX_ATTACHMENT_BYTES:
+            raise ValidationError({"attachment": _(
+                "The file is too large (%(size)s MB); the limit is 5 MB.")
+                % {"size": f"{attachment.size / 1048576:.1f}".replace(".", ",")}})
+        data = attachment.read()
+        content_type = sniff(data)
+        name = (attachment.name or "document").rsplit("/", 1)[-1][:200]
+        if content_type is None or not name.lower().endswith(EXTENSIONS[content_type]):
+            raise ValidationError({"attachment": _(
+                "Only PDF documents and photos (JPEG, PNG) can be sent.")})
+        file = (name, content_type, data)
+    with tenant_context(patient.tenant_id):
+        message = Message.objects.create(tenant_id=patient.tenant_id, patient=patient,
+                                         author=author, from_patient=from_patient, body=body)
+        if file:
+            name, content_type, data = file
+            MessageAttachment.objects.create(
+                tenant_id=patient.tenant_id, message=message, name=name,
+                content_type=content_type, size=len(data), data=data,
+                sha256=hashlib.sha256(data).hexdigest())
+        return message
+
+
+def messages_mark_read(*, patient: Patient, reader: User, from_patient: bool) -> int:
+    """The reader has opened the thread: the other side's messages are read."""
+    with tenant_context(patient.tenant_id):
+        return Message.objects.filter(patient=patient, from_patient=from_patient,
+                                      read_at__isnull=True).update(
+            read_at=timezone.now(), read_by=reader)
+
+
+def unread_count(*, patient: Patient, from_patient: bool) -> int:
+    with tenant_context(patient.tenant_id):
+        return Message.objects.filter(patient=patient, from_patient=from_patient,
+                                      read_at__isnull=True).count()
+
+
+# --- EPICES ---------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def epices() -> dict:
+    """The 11 questions, weights, constant and threshold (Sass et al., BEH 2006; reference
+    facts in reference/constel-action.yaml)."""
+    facts = yaml.safe_load((Path(settings.BASE_DIR) / "reference" / "constel-action.yaml")
+                           .read_text())["epices"]
+    return {"constant": Decimal(str(facts["constant"])),
+            "threshold": Decimal(str(facts["threshold"])),
+            "questions": [(q["q"], Decimal(str(q["weight_if_yes"])))
+                          for q in facts["questions"]]}
+
+
+def epices_score(answers: list[bool]) -> Decimal:
+    """Constant + the weights of the questions answered yes, shown between 0 and 100."""
+    facts = epices()
+    score = facts["constant"] + sum((w for (_q, w), yes in zip(facts["questions"], answers,
+                                                                strict=True) if yes),
+                                    Decimal(0))
+    return max(Decimal(0), min(Decimal(100), score)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@transaction.atomic
+def epices_record(*, patient: Patient, answers: dict, by: User) -> QuestionnaireResponse:
+    """``answers``: question index (0–10) → "yes"/"no"; every question must be answered."""
+    n = len(epices()["questions"])
+    parsed, missing = [], []
+    for i in range(n):
+        value = answers.get(str(i), answers.get(i))
+        if value not in ("yes", "no"):
+            missing.append(i + 1)
+        parsed.append(value == "yes")
+    if missing:
+        raise ValidationError({"answers": _("Answer every question (missing: %(q)s).")
+                               % {"q": ", ".join(map(str, missing))}})
+    score = epices_score(parsed)
+    with tenant_context(patient.tenant_id):
+        return QuestionnaireResponse.objects.create(
+            tenant_id=patient.tenant_id, patient=patient, kind=QuestionnaireResponse.Kind.EPICES,
+            answers=["yes" if a else "no" for a in parsed], score=score,
+            flagged=score >= epices()["threshold"], answered_by=by)

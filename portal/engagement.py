@@ -1,0 +1,202 @@
+"""Portal: messages with the care team, the EPICES questionnaire, my appointments (with an
+.ics calendar file), and the download of all my data (right of access)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import UTC, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from constel.access import Cap, membership_required
+from pathways.models import (
+    Activity,
+    Alert,
+    CarePlan,
+    Letter,
+    Message,
+    MessageAttachment,
+    QuestionnaireResponse,
+    Reading,
+)
+from pathways.services import engagement
+from portal.views import portal_patient
+
+
+@membership_required(cap=Cap.PORTAL)
+@require_http_methods(["GET", "POST"])
+def messages_view(request: HttpRequest) -> HttpResponse:
+    patient = portal_patient(request)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            engagement.message_send(patient=patient, author=request.user, from_patient=True,
+                                    body=request.POST.get("body", ""),
+                                    attachment=request.FILES.get("attachment"))
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        else:
+            messages.success(request, _("Your message is sent to the care team."))
+            return redirect("portal:messages")
+    engagement.messages_mark_read(patient=patient, reader=request.user, from_patient=False)
+    thread = (Message.objects.filter(patient=patient).select_related("author")
+              .prefetch_related("attachments").order_by("sent_at"))
+    return render(request, "portal/messages.html", {
+        "patient": patient, "thread": thread, "errors": errors, "form": request.POST,
+        "max_mb": engagement.MAX_ATTACHMENT_BYTES // 1048576}, status=400 if errors else 200)
+
+
+@membership_required(cap=Cap.PORTAL)
+def attachment(request: HttpRequest, attachment_id) -> HttpResponse:
+    patient = portal_patient(request)
+    try:
+        a = MessageAttachment.objects.get(pk=attachment_id, message__patient=patient)
+    except (MessageAttachment.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404 from exc
+    return _file(a)
+
+
+def _file(a: MessageAttachment) -> HttpResponse:
+    response = HttpResponse(bytes(a.data), content_type=a.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{a.name}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@membership_required(cap=Cap.PORTAL)
+@require_http_methods(["GET", "POST"])
+def epices(request: HttpRequest) -> HttpResponse:
+    patient = portal_patient(request)
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            engagement.epices_record(patient=patient, by=request.user, answers={
+                str(i): request.POST.get(f"q{i}") for i in range(11)})
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        else:
+            messages.success(request, _("Thank you: your answers are sent to the care team."))
+            return redirect("portal:home")
+    questions = [(i, q, request.POST.get(f"q{i}", "")) for i, (q, _w) in
+                 enumerate(engagement.epices()["questions"])]
+    return render(request, "portal/epices.html", {"questions": questions, "errors": errors},
+                  status=400 if errors else 200)
+
+
+def _activities(patient):
+    return (Activity.objects.filter(enrollment__patient=patient)
+            .exclude(status=Activity.Status.CANCELLED).exclude(kind=Activity.Kind.CALL)
+            .select_related("professional", "group_session__site").order_by("scheduled_at"))
+
+
+@membership_required(cap=Cap.PORTAL)
+def appointments(request: HttpRequest) -> HttpResponse:
+    patient = portal_patient(request)
+    now = timezone.now()
+    rows = list(_activities(patient))
+    return render(request, "portal/appointments.html", {
+        "upcoming": [a for a in rows if a.scheduled_at >= now and a.status == "planned"],
+        "past": [a for a in rows if a.scheduled_at < now][-10:][::-1]})
+
+
+def _ics_text(text: str) -> str:
+    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\n", "\\n"))
+
+
+@membership_required(cap=Cap.PORTAL)
+def appointments_ics(request: HttpRequest) -> HttpResponse:
+    """My planned appointments as an iCalendar file (RFC 5545) for the phone's calendar."""
+    patient = portal_patient(request)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Constel//Portail patient//FR",
+             "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+    for a in _activities(patient).filter(status=Activity.Status.PLANNED,
+                                         scheduled_at__gte=timezone.now()):
+        start = a.scheduled_at.astimezone(UTC)
+        end = start + timedelta(minutes=a.duration_minutes or 30)
+        where = a.group_session.site.name if a.group_session and a.group_session.site else ""
+        who = (f"{a.professional.first_name} {a.professional.last_name}"
+               if a.professional else "")
+        lines += ["BEGIN:VEVENT", f"UID:{a.pk}@constel", f"DTSTAMP:{stamp}",
+                  f"DTSTART:{start:%Y%m%dT%H%M%SZ}", f"DTEND:{end:%Y%m%dT%H%M%SZ}",
+                  f"SUMMARY:{_ics_text(str(a.get_kind_display()))}",
+                  f"DESCRIPTION:{_ics_text(who)}", f"LOCATION:{_ics_text(where)}",
+                  "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    response = HttpResponse("\r\n".join(lines) + "\r\n",
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="mes-rendez-vous.ics"'
+    return response
+
+
+def _csv(rows: list[list], header: list[str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+@membership_required(cap=Cap.PORTAL)
+def export(request: HttpRequest) -> HttpResponse:
+    """All my data as a ZIP (right of access): identity, PPS versions, readings, alerts,
+    letters, messages — CSV files and the PDF documents."""
+    import weasyprint
+
+    patient = portal_patient(request)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("identite.csv", _csv([[
+            patient.birth_name, patient.used_name, patient.first_names, patient.sex,
+            patient.birth_date.isoformat(), patient.ins if patient.ins_qualified else "",
+            patient.email, patient.phone]], ["nom_naissance", "nom_usage", "prenoms", "sexe",
+                                            "date_naissance", "ins", "email", "telephone"]))
+        readings = Reading.objects.filter(enrollment__patient=patient).select_related(
+            "indicator").order_by("measured_at")
+        z.writestr("mesures.csv", _csv([[r.indicator.code, r.indicator.label, r.value,
+                                         r.indicator.unit, r.measured_at.isoformat(),
+                                         r.entered_at.isoformat(), r.source] for r in readings],
+                                       ["code", "indicateur", "valeur", "unite", "mesure_le",
+                                        "saisie_le", "source"]))
+        alerts = Alert.objects.filter(enrollment__patient=patient).select_related("indicator")
+        z.writestr("alertes.csv", _csv([[a.indicator.label, a.level, a.status, a.outcome,
+                                         a.opened_at.isoformat(),
+                                         a.closed_at.isoformat() if a.closed_at else ""]
+                                        for a in alerts],
+                                       ["indicateur", "niveau", "statut", "issue", "ouverte_le",
+                                        "fermee_le"]))
+        thread = Message.objects.filter(patient=patient).prefetch_related("attachments")
+        z.writestr("messages.csv", _csv([[m.sent_at.isoformat(),
+                                          _("me") if m.from_patient else _("care team"),
+                                          m.body, " ".join(a.name for a in m.attachments.all())]
+                                         for m in thread],
+                                        ["envoye_le", "de", "message", "pieces_jointes"]))
+        for m in thread:
+            for a in m.attachments.all():
+                z.writestr(f"pieces-jointes/{a.pk}-{a.name}", bytes(a.data))
+        for plan in CarePlan.objects.filter(enrollment__patient=patient).exclude(
+                status=CarePlan.Status.DRAFT).prefetch_related("items"):
+            html = render_to_string("portal/export_care_plan.html", {
+                "plan": plan, "patient": patient, "tenant": request.tenant})
+            z.writestr(f"pps/pps-v{plan.version}.pdf", weasyprint.HTML(string=html).write_pdf())
+        for letter in Letter.objects.filter(enrollment__patient=patient, pdf__isnull=False):
+            z.writestr(f"courriers/{letter.created_at:%Y-%m-%d}-{letter.kind}.pdf",
+                       bytes(letter.pdf))
+        for q in QuestionnaireResponse.objects.filter(patient=patient):
+            z.writestr(f"questionnaires/{q.kind}-{q.answered_at:%Y-%m-%d}.csv",
+                       _csv([[i + 1, a] for i, a in enumerate(q.answers)],
+                            ["question", "reponse"]))
+    response = HttpResponse(buf.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="mes-donnees-{timezone.localdate():%Y-%m-%d}.zip"')
+    return response

@@ -1,0 +1,153 @@
+"""Portal (issue #8): messages with the care team, EPICES, appointments (.ics), my data."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from constel.roles import Role
+from constel.tenancy import tenant_context
+from pathways.models import Message, MessageAttachment, QuestionnaireResponse
+from pathways.services.engagement import epices_record, epices_score, message_send
+
+PDF = b"%PDF-1.4\n% a small document\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def test_patient_writes_and_the_nurse_answers_with_unread_counts(client, login, world):
+    patient_user, nurse = world.user(Role.PATIENT), world.user(Role.NURSE_COORDINATOR)
+    login(patient_user)
+    sent = client.post(reverse("portal:messages"), {
+        "body": "Bonjour, j'ai oublié ma séance de jeudi.",
+        "attachment": SimpleUploadedFile("ordonnance.pdf", PDF, "application/pdf")})
+    assert sent.status_code == 302
+    login(nurse)
+    worklist = client.get(reverse("pathways:worklist")).content.decode()
+    assert reverse("pathways:patient_messages", args=[world.patient.pk]) in worklist
+    thread = client.get(reverse("pathways:patient_messages", args=[world.patient.pk]))
+    assert "oublié ma séance" in thread.content.decode()
+    with tenant_context(world.tenant):
+        assert Message.objects.get(from_patient=True).read_by == nurse
+        attachment = MessageAttachment.objects.get()
+    download = client.get(reverse("pathways:message_attachment", args=[attachment.pk]))
+    assert download.content == PDF and download["Content-Type"] == "application/pdf"
+    client.post(reverse("pathways:patient_messages", args=[world.patient.pk]),
+                {"body": "Pas de souci, nous la reprogrammons."})
+    login(patient_user)
+    home = client.get(reverse("portal:home")).content.decode()
+    assert reverse("portal:messages") in home and ("1 nouveau message" in home
+                                                   or "1 new message" in home)
+    page = client.get(reverse("portal:messages")).content.decode()
+    assert "nous la reprogrammons" in page
+    home = client.get(reverse("portal:home")).content.decode()
+    assert "nouveau message" not in home and "new message" not in home
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("photo.pdf", PNG, "Only PDF documents and photos"),  # a PNG calling itself a PDF
+    ("script.pdf", b"#!/bin/sh\nrm -rf /", "Only PDF documents and photos"),
+    ("page.html", b"<html>", "Only PDF documents and photos"),
+    ("big.pdf", b"%PDF-" + b"0" * (5 * 1024 * 1024), "too large"),
+])
+def test_disguised_or_oversized_attachments_are_refused(world, name, data, message):
+    with pytest.raises(ValidationError, match=message):
+        message_send(patient=world.patient, author=world.user(Role.PATIENT), from_patient=True,
+                     body="x", attachment=SimpleUploadedFile(name, data))
+    with tenant_context(world.tenant):
+        assert not Message.objects.exists()
+
+
+def test_attachment_form_error_is_shown_and_nothing_saved(client, login, world):
+    login(world.user(Role.PATIENT))
+    response = client.post(reverse("portal:messages"), {
+        "body": "Voici la photo", "attachment": SimpleUploadedFile("photo.jpg", PDF)})
+    assert response.status_code == 400 and 'aria-invalid="true"' in response.content.decode()
+    with tenant_context(world.tenant):
+        assert not Message.objects.exists()
+
+
+def test_a_patient_cannot_open_another_patients_attachment(client, login, world, other_world):
+    message = message_send(patient=other_world.patient, author=other_world.user(Role.PATIENT),
+                           from_patient=True, body="x",
+                           attachment=SimpleUploadedFile("a.pdf", PDF))
+    with tenant_context(other_world.tenant):
+        pk = message.attachments.get().pk
+    login(world.user(Role.PATIENT))
+    assert client.get(reverse("portal:attachment", args=[pk])).status_code == 404
+
+
+def test_epices_weights_give_0_to_100():
+    assert epices_score([True, False, False, False, True, False, False, False, False, False,
+                         False]) == Decimal("100.00")
+    assert epices_score([False, True, True, True, False, True, True, True, True, True,
+                         True]) == Decimal("0.00")  # -0.06 shown as 0
+    # Only a social worker and a complementary insurance: 75.14 + 10.06 - 11.83
+    assert epices_score([True, True] + [False] * 9) == Decimal("73.37")
+
+
+def test_epices_on_the_portal_is_scored_and_shown_to_the_care_team(client, login, world):
+    login(world.user(Role.PATIENT))
+    incomplete = client.post(reverse("portal:epices"), {"q0": "yes"})
+    assert incomplete.status_code == 400
+    answers = {f"q{i}": "no" for i in range(11)}
+    answers.update(q0="yes", q4="yes")  # social worker, financial difficulties
+    assert client.post(reverse("portal:epices"), answers).status_code == 302
+    with tenant_context(world.tenant):
+        r = QuestionnaireResponse.objects.get()
+    assert r.score == Decimal("100.00") and r.flagged
+    login(world.user(Role.NURSE_COORDINATOR))
+    body = client.get(reverse("patients:detail", args=[world.patient.pk])).content.decode()
+    assert "EPICES" in body and "100" in body
+
+
+def test_epices_refuses_answers_out_of_range(world):
+    with pytest.raises(ValidationError, match="missing: 3"):
+        epices_record(patient=world.patient, by=None, answers={
+            **{str(i): "no" for i in range(11)}, "2": "maybe"})
+
+
+def test_appointments_page_and_calendar_file(client, login, world):
+    login(world.user(Role.PATIENT))
+    page = client.get(reverse("portal:appointments")).content.decode()
+    assert reverse("portal:appointments_ics") in page
+    ics = client.get(reverse("portal:appointments_ics"))
+    text = ics.content.decode()
+    assert ics["Content-Type"].startswith("text/calendar")
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.rstrip().endswith("END:VCALENDAR")
+    assert f"UID:{world.activity.pk}@constel" in text
+    start = world.activity.scheduled_at.astimezone(UTC)
+    assert f"DTSTART:{start:%Y%m%dT%H%M%SZ}" in text and "SUMMARY:" in text
+
+
+def test_my_data_zip_holds_my_records_and_nobody_elses(client, login, world, other_world):
+    message_send(patient=world.patient, author=world.user(Role.PATIENT), from_patient=True,
+                 body="Ma question", attachment=SimpleUploadedFile("scan.pdf", PDF))
+    login(world.user(Role.PATIENT))
+    response = client.get(reverse("portal:export"))
+    assert response["Content-Type"] == "application/zip"
+    z = zipfile.ZipFile(io.BytesIO(response.content))
+    names = z.namelist()
+    assert {"identite.csv", "mesures.csv", "alertes.csv", "messages.csv"} <= set(names)
+    assert any(n.startswith("pps/") and n.endswith(".pdf") for n in names)
+    assert z.read([n for n in names if n.startswith("pps/")][0]).startswith(b"%PDF")
+    identity = z.read("identite.csv").decode()
+    assert world.patient.birth_name in identity and other_world.patient.birth_name not in identity
+    assert "Ma question" in z.read("messages.csv").decode()
+    assert any(n.endswith("scan.pdf") for n in names)
+
+
+def test_portal_home_lists_what_to_do_today(client, login, world):
+    login(world.user(Role.PATIENT))
+    body = client.get(reverse("portal:home")).content.decode()
+    assert reverse("portal:readings") in body
+    assert reverse("portal:epices") in body  # questionnaire not answered yet
+    assert world.activity.scheduled_at > timezone.now() - timedelta(days=1)
+    assert reverse("portal:appointments") in body  # the next appointment
