@@ -78,7 +78,7 @@ def run(size: int, seed: int) -> dict:
     tenant = Tenant.objects.create(slug="bench", name="Bench", operator="bench",
                                    inclusion_window_end="2030-01-01",
                                    cumulative_inclusion_cap=10**7,
-                                   claim_period_anchor="2022-10-01")
+                                   claim_period_anchor=date(2022, 10, 1))
     t = time.perf_counter()
     with tenant_context(tenant):
         catalogue_load(tenant=tenant)

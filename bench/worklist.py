@@ -131,6 +131,9 @@ def main() -> int:
     from django.conf import settings
 
     django.setup()
+    import logging
+
+    logging.getLogger("constel.request").setLevel(logging.WARNING)  # one line per request
     settings.ALLOWED_HOSTS = ["testserver"]
     results = []
     for size in args.sizes:

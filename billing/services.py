@@ -219,6 +219,23 @@ def _lock(tenant: Tenant, start: date) -> None:
                            [f"claims:{tenant.pk}:{start.isoformat()}"])
 
 
+def _clear_draft(statement: ClaimStatement) -> None:
+    """Empty a draft before recompiling it: its claims leave the ledger, its credits stand
+    reversed no more. Set-based on PostgreSQL (the ORM would load every line to cascade)."""
+    if connection.vendor != "postgresql":
+        ForfaitDue.objects.filter(line__statement=statement).delete()
+        ForfaitDue.objects.filter(credited_by__statement=statement).update(credited_by=None)
+        ClaimLine.objects.filter(statement=statement).delete()
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM billing_forfaitdue WHERE line_id IN (SELECT id FROM "
+                       "billing_claimline WHERE statement_id = %s)", [statement.pk])
+        cursor.execute("UPDATE billing_forfaitdue SET credited_by_id = NULL WHERE "
+                       "credited_by_id IN (SELECT id FROM billing_claimline "
+                       "WHERE statement_id = %s)", [statement.pk])
+        cursor.execute("DELETE FROM billing_claimline WHERE statement_id = %s", [statement.pk])
+
+
 @transaction.atomic
 def compile_claims(*, tenant: Tenant, day: date) -> ClaimStatement:
     """Compile (or recompile) the draft statement of the period containing ``day``: every
@@ -241,8 +258,7 @@ def compile_claims(*, tenant: Tenant, day: date) -> ClaimStatement:
             statement = ClaimStatement.objects.create(tenant=tenant, period_start=start,
                                                       period_end=end)
         statement = ClaimStatement.objects.select_for_update().get(pk=statement.pk)
-        ForfaitDue.objects.filter(line__statement=statement).delete()
-        ClaimLine.objects.filter(statement=statement).delete()
+        _clear_draft(statement)
 
         problems: list = []
         expected = expected_dues(problems)

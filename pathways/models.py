@@ -267,6 +267,7 @@ class Activity(TenantOwned):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
     note = models.CharField(max_length=500, blank=True)
     follow_up_call_planned = models.BooleanField(default=False)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     history = clinical_history()

@@ -56,3 +56,19 @@ def send_letter_task(tenant_id: str, letter_id: str) -> str:
     from pathways.services.letters import letter_send
 
     return letter_send(letter_id=letter_id, tenant_id=tenant_id)
+
+
+@tenant_task(name="pathways.remind_appointments_of_tenant", acks_late=True, time_limit=300)
+def remind_appointments_of_tenant(tenant_id: str) -> int:
+    from pathways.services.activities import appointments_remind
+
+    return appointments_remind(tenant=Tenant.objects.get(pk=tenant_id))
+
+
+@app.task(name="pathways.remind_appointments")
+def remind_appointments() -> int:
+    """Every evening: tomorrow's appointments, by SMS (patients may opt out)."""
+    tenants = list(Tenant.objects.values_list("pk", flat=True))
+    for tenant_id in tenants:
+        remind_appointments_of_tenant.delay(str(tenant_id))
+    return len(tenants)

@@ -83,6 +83,8 @@ class Patient(TenantOwned):
     address = models.TextField(_("address"), blank=True)
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    appointment_sms = models.BooleanField(_("SMS reminder the day before an appointment"),
+                                          default=True)
     carer_name = models.CharField(_("carer"), max_length=150, blank=True)
     carer_phone = models.CharField(_("carer's phone"), max_length=32, blank=True)
     site = models.ForeignKey("constel.Site", null=True, blank=True, on_delete=models.PROTECT)

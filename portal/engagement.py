@@ -99,11 +99,20 @@ def _activities(patient):
 
 
 @membership_required(cap=Cap.PORTAL)
+@require_http_methods(["GET", "POST"])
 def appointments(request: HttpRequest) -> HttpResponse:
     patient = portal_patient(request)
+    if request.method == "POST":
+        patient.appointment_sms = request.POST.get("sms") == "on"
+        patient._history_user = request.user
+        patient.save(update_fields=["appointment_sms"])
+        messages.success(request, _("SMS reminders switched on.") if patient.appointment_sms
+                         else _("You will no longer receive SMS reminders."))
+        return redirect("portal:appointments")
     now = timezone.now()
     rows = list(_activities(patient))
     return render(request, "portal/appointments.html", {
+        "patient": patient,
         "upcoming": [a for a in rows if a.scheduled_at >= now and a.status == "planned"],
         "past": [a for a in rows if a.scheduled_at < now][-10:][::-1]})
 
@@ -200,3 +209,49 @@ def export(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="mes-donnees-{timezone.localdate():%Y-%m-%d}.zip"')
     return response
+
+
+@membership_required(cap=Cap.PORTAL)
+@require_http_methods(["GET", "POST"])
+def consents(request: HttpRequest) -> HttpResponse:
+    """My consents: what I agreed to and when; object to the evaluation use of my data (or
+    withdraw the objection); leave the programme (the exit starts, my GP gets a letter)."""
+    from pathways.models import Enrollment, Phase
+    from pathways.services.enrollments import enrollment_exit
+    from patients.models import Consent
+    from patients.services import consent_record, consent_state
+
+    patient = portal_patient(request)
+    active = (Enrollment.objects.filter(patient=patient).exclude(
+        phase__in=[Phase.EXITED, Phase.DECLINED]).order_by("-created_at").first())
+    errors: dict = {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        ip = request.META.get("REMOTE_ADDR")
+        if action in ("object_evaluation", "withdraw_objection"):
+            consent_record(patient=patient, kind=Consent.Kind.EVALUATION_OBJECTION,
+                           granted=action == "object_evaluation", method=Consent.Method.PORTAL,
+                           actor=request.user, ip_address=ip)
+            messages.success(request, _("Your choice is recorded."))
+            return redirect("portal:consents")
+        if action == "leave" and active is not None:
+            if request.POST.get("confirm") != "yes":
+                errors["confirm"] = _("Tick the box to confirm that you want to leave.")
+            else:
+                consent_record(patient=patient, kind=Consent.Kind.INFORMED, granted=False,
+                               method=Consent.Method.PORTAL, actor=request.user,
+                               ip_address=ip)
+                enrollment_exit(enrollment=active, actor=request.user,
+                                reason=Enrollment.ExitReason.PATIENT_CHOICE,
+                                note=request.POST.get("note", "")[:500])
+                messages.success(request, _(
+                    "You have left the programme. Your care team and your GP are informed; "
+                    "your data stays available here."))
+                return redirect("portal:consents")
+    state = consent_state(patient)
+    history = Consent.objects.filter(patient=patient).order_by("-at")
+    objection = state.get(Consent.Kind.EVALUATION_OBJECTION)
+    return render(request, "portal/consents.html", {
+        "patient": patient, "state": state, "history": history, "active": active,
+        "objecting": bool(objection and objection.granted), "errors": errors},
+        status=400 if errors else 200)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,6 +28,8 @@ def _gp_professional(request: HttpRequest) -> Professional:
 
 @membership_required(cap=Cap.GP_SPACE)
 def home(request: HttpRequest) -> HttpResponse:
+    from pathways.models import Alert, Letter
+
     enrollments = Enrollment.objects.filter(patient=OuterRef("pk")).order_by("-created_at")
     patients = (
         patients_in_scope(request.membership)
@@ -36,6 +38,13 @@ def home(request: HttpRequest) -> HttpResponse:
             referral_status=Subquery(enrollments.values("referral_status")[:1]),
             group=Subquery(GroupPeriod.objects.filter(patient=OuterRef("pk"))
                            .order_by("-valid_from", "-recorded_at").values("group")[:1]),
+            open_alerts=Subquery(Alert.objects.filter(enrollment__patient=OuterRef("pk"))
+                                 .exclude(status="closed").order_by().values(
+                                     "enrollment__patient").annotate(n=Count("pk"))
+                                 .values("n")[:1]),
+            last_letter=Subquery(Letter.objects.filter(enrollment__patient=OuterRef("pk"))
+                                 .exclude(pdf=None).order_by("-created_at")
+                                 .values("created_at")[:1]),
         )
         .order_by("birth_name", "first_names")
     )
@@ -177,3 +186,34 @@ def letter_pdf(request: HttpRequest, letter_id: str) -> HttpResponse:
     response = HttpResponse(bytes(item.pdf), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="courrier-{item.pk}.pdf"'
     return response
+
+
+@membership_required(cap=Cap.GP_SPACE)
+def patient(request: HttpRequest, patient_id) -> HttpResponse:
+    """One of my patients: the current PPS, the readings charts and the alerts with their
+    outcome (only where the patient agreed to the GP's online access), the letters."""
+    from constel.access import can_see_clinical, log_patient_read
+    from pathways import selectors
+    from pathways.models import Alert, CarePlan, Letter
+    from patients.models import Patient
+
+    try:
+        p = patients_in_scope(request.membership).get(pk=patient_id)
+    except (Patient.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404 from exc
+    log_patient_read(request, p)
+    enrollment = Enrollment.objects.filter(patient=p).order_by("-created_at").first()
+    clinical = can_see_clinical(request.membership, p)
+    plan = charts = alerts = None
+    if enrollment is not None:
+        plan = (CarePlan.objects.filter(enrollment=enrollment).exclude(
+            status=CarePlan.Status.DRAFT).prefetch_related("items").order_by("-version").first())
+        if clinical:
+            charts = selectors.reading_charts(enrollment=enrollment)
+            alerts = (Alert.objects.filter(enrollment=enrollment).select_related("indicator")
+                      .order_by("-opened_at")[:20])
+    letters = (Letter.objects.filter(enrollment__patient=p).exclude(pdf=None).defer("pdf")
+               .order_by("-created_at"))
+    return render(request, "portal/gp_patient.html", {
+        "patient": p, "enrollment": enrollment, "plan": plan, "charts": charts,
+        "alerts": alerts, "letters": letters, "clinical": clinical})

@@ -15,4 +15,5 @@ urlpatterns = [
     path("appointments/", engagement.appointments, name="appointments"),
     path("appointments.ics", engagement.appointments_ics, name="appointments_ics"),
     path("my-data.zip", engagement.export, name="export"),
+    path("my-consents/", engagement.consents, name="consents"),
 ]

@@ -317,6 +317,7 @@ ACCESS: dict[str, Entry] = {
                                        kwargs=_enrollment, scoped=True),
     "portal:home": Entry(ok={R.PATIENT: 200}),
     "gp:home": Entry(ok={R.GP: 200}, leak_check=True),
+    "gp:patient": Entry(ok={R.GP: 200}, kwargs=_patient, scoped=True),
     "api_schema": Entry(ok=roles(200, EVERYONE), anonymous=401),
     "api_docs": Entry(ok=roles(200, EVERYONE), anonymous=401),
     # Finance and the patient hold the API capability but not the identity one: 403.
@@ -333,6 +334,7 @@ ACCESS: dict[str, Entry] = {
     "portal:appointments": Entry(ok={R.PATIENT: 200}),
     "portal:appointments_ics": Entry(ok={R.PATIENT: 200}),
     "portal:export": Entry(ok={R.PATIENT: 200}),
+    "portal:consents": Entry(ok={R.PATIENT: 200}),
     "pathways:patient_messages": Entry(ok=roles(200, CLINICAL_TEAM), kwargs=_patient,
                                        scoped=True),
     "pathways:message_attachment": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,

@@ -151,3 +151,72 @@ def test_portal_home_lists_what_to_do_today(client, login, world):
     assert reverse("portal:epices") in body  # questionnaire not answered yet
     assert world.activity.scheduled_at > timezone.now() - timedelta(days=1)
     assert reverse("portal:appointments") in body  # the next appointment
+
+
+def test_patient_objects_to_evaluation_then_leaves_the_programme(client, login, world):
+    from pathways.models import Enrollment, Letter
+    from patients.models import Consent
+
+    login(world.user(Role.PATIENT))
+    assert client.post(reverse("portal:consents"),
+                       {"action": "object_evaluation"}).status_code == 302
+    with tenant_context(world.tenant):
+        latest = Consent.objects.filter(patient=world.patient,
+                                        kind="evaluation_objection").first()
+    assert latest.granted and latest.method == "portal"
+    unconfirmed = client.post(reverse("portal:consents"), {"action": "leave"})
+    assert unconfirmed.status_code == 400
+    with tenant_context(world.tenant):
+        assert Enrollment.objects.get(pk=world.enrollment.pk).phase != "exited"
+    client.post(reverse("portal:consents"), {"action": "leave", "confirm": "yes",
+                                             "note": "Je déménage."})
+    with tenant_context(world.tenant):
+        e = Enrollment.objects.get(pk=world.enrollment.pk)
+        assert e.phase == "exited" and e.exit_reason == "patient_choice"
+        assert Letter.objects.filter(enrollment=e, kind="exit").exists()
+    page = client.get(reverse("portal:consents")).content.decode()
+    assert 'value="leave"' not in page
+
+
+def test_sms_reminder_the_day_before_once_and_the_patient_can_opt_out(client, login, world):
+    from constel import sms  # the test settings' SMS backend keeps messages in sms.outbox
+    from pathways.models import Activity
+    from pathways.services.activities import appointments_remind
+
+    with tenant_context(world.tenant):
+        world.patient.phone = "06 12 34 56 78"
+        world.patient.save()
+        Activity.objects.filter(pk=world.activity.pk).update(
+            scheduled_at=timezone.now() + timedelta(days=1))
+    sms.outbox.clear()
+    assert appointments_remind(tenant=world.tenant) == 1
+    assert sms.outbox[-1].to == "06 12 34 56 78" and "demain" in sms.outbox[-1].body
+    assert appointments_remind(tenant=world.tenant) == 0  # once
+    login(world.user(Role.PATIENT))
+    client.post(reverse("portal:appointments"), {"sms": "off"})
+    with tenant_context(world.tenant):
+        world.patient.refresh_from_db()
+        assert not world.patient.appointment_sms
+        Activity.objects.filter(pk=world.activity.pk).update(reminder_sent_at=None)
+    assert appointments_remind(tenant=world.tenant) == 0
+
+
+def test_gp_patient_summary_respects_the_online_access_agreement(client, login, world):
+    from pathways.services.telefollowup import evaluate_readings, reading_record
+
+    readings = reading_record(enrollment=world.enrollment, indicator_code="spo2", value="86",
+                              measured_at=timezone.now(), entered_by=None, source="portal")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+    login(world.user(Role.GP))
+    home = client.get(reverse("gp:home")).content.decode()
+    url = reverse("gp:patient", args=[world.patient.pk])
+    assert url in home
+    body = client.get(url).content.decode()
+    assert "<svg" in body and "PPS" in body  # charts and the care plan
+    with tenant_context(world.tenant):
+        world.patient.gp_online_access_agreed = False
+        world.patient.save()
+    body = client.get(url).content.decode()
+    assert "<svg" not in body
+    login(world.unrelated_gp.user)
+    assert client.get(url).status_code == 404

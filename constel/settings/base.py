@@ -126,6 +126,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "remind-gps": {"task": "pathways.remind_gps", "schedule": 3600.0},
     # Missing-data alerts, readings a lost message left unevaluated, critical escalation.
     "telefollow-up-sweep": {"task": "pathways.sweep", "schedule": 300.0},
+    # Appointment reminders by SMS, the evening before.
+    "remind-appointments": {"task": "pathways.remind_appointments",
+                            "schedule": crontab(hour=17, minute=30)},
     # The day after a claim period ends, its statement is compiled (draft, for finance).
     "compile-ended-claim-periods": {"task": "billing.compile_ended_periods",
                                     "schedule": crontab(hour=2, minute=0)},

@@ -181,3 +181,34 @@ def assessment_day_plan(*, enrollment: Enrollment, day, start_hour: int = 8) -> 
                 duration_minutes=45))
             slot += timedelta(minutes=45)
         return planned
+
+
+def appointments_remind(*, tenant, now=None) -> int:
+    """SMS the day before each planned appointment (the cahier budgets "SMS de rappel de
+    rdv"), once per appointment, to patients with a phone who did not opt out."""
+    from constel.sms import send_sms
+
+    now = now or timezone.now()
+    tomorrow = timezone.localtime(now).date() + timedelta(days=1)
+    start = timezone.make_aware(datetime.combine(tomorrow, time.min))
+    sent = 0
+    with tenant_context(tenant):
+        due = (Activity.objects.filter(status=Activity.Status.PLANNED, reminder_sent_at=None,
+                                       scheduled_at__gte=start,
+                                       scheduled_at__lt=start + timedelta(days=1),
+                                       enrollment__patient__appointment_sms=True)
+               .exclude(kind=Activity.Kind.CALL).exclude(enrollment__patient__phone="")
+               .select_related("enrollment__patient", "professional"))
+        for a in due:
+            with transaction.atomic():
+                claimed = Activity.objects.filter(pk=a.pk, reminder_sent_at=None).update(
+                    reminder_sent_at=now)
+                if not claimed:
+                    continue  # another worker sent it
+                at = timezone.localtime(a.scheduled_at)
+                body = (f"{tenant.name} : rappel de votre rendez-vous demain "
+                        f"{at:%d/%m} à {at:%H:%M} ({a.get_kind_display()}). "
+                        f"Pour ne plus recevoir ces rappels : votre espace, Mes rendez-vous.")
+                send_sms(to=a.enrollment.patient.phone, body=body)
+                sent += 1
+    return sent
