@@ -132,7 +132,14 @@ def patients_in_scope(membership: Membership) -> QuerySet[Patient]:
             assignments__professional__user_id=membership.user_id
         ).distinct()
     if role == Role.PATIENT:
-        return qs.filter(user_id=membership.user_id)
+        # The patient's own record, or the one a carer was given a login to.
+        from django.db.models import Exists, OuterRef
+
+        from patients.models import CarerAccess
+
+        carer = CarerAccess.objects.filter(patient=OuterRef("pk"), user_id=membership.user_id,
+                                           revoked_at__isnull=True)
+        return qs.filter(Q(user_id=membership.user_id) | Exists(carer))
     return qs.none()
 
 

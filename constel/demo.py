@@ -568,8 +568,19 @@ def _engagement(tenant: Tenant, rng: random.Random, *, nurse: User) -> None:
     """Messages between patients and the nurse (one unread on each side for the demo
     patient), EPICES answers for a few patients (one in precarity)."""
     from constel.tenancy import tenant_context
-    from pathways.services.engagement import epices_record, message_send
+    from pathways.models import Questionnaire
+    from pathways.services.engagement import (
+        epices_record,
+        message_send,
+        questionnaire_answer,
+        questionnaires_load,
+    )
     from patients.models import Patient
+
+    questionnaires_load(tenant=tenant)
+    with tenant_context(tenant):
+        prom = Questionnaire.objects.get(code="prom-eva")
+        prem = Questionnaire.objects.get(code="prem-suivi")
 
     with tenant_context(tenant):
         patients = list(Patient.objects.filter(enrollments__phase__in=[
@@ -592,3 +603,9 @@ def _engagement(tenant: Tenant, rng: random.Random, *, nurse: User) -> None:
             if k == 0:
                 answers.update({"0": "yes", "1": "no", "4": "yes"})
             epices_record(patient=patient, answers=answers, by=patient.user)
+        if k and k < 5:
+            questionnaire_answer(questionnaire=prom, by=patient.user or nurse, patient=patient,
+                                 answers={"0": str(rng.randint(45, 90))})
+            questionnaire_answer(questionnaire=prem, by=patient.user or nurse, patient=patient,
+                                 answers={"0": str(rng.randint(6, 10)), "1": "yes",
+                                          "2": "yes", "3": "Merci à toute l'équipe."})

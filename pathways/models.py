@@ -492,6 +492,7 @@ class FinalAssessment(TenantOwned):
 from pathways.models_engagement import (  # noqa: E402,F401
     Message,
     MessageAttachment,
+    Questionnaire,
     QuestionnaireResponse,
 )
 from pathways.models_letters import Letter  # noqa: E402,F401

@@ -41,15 +41,43 @@ class MessageAttachment(TenantOwned):
     sha256 = models.CharField(max_length=64)
 
 
+class Questionnaire(TenantOwned):
+    """A questionnaire the tenant defines: PROMs / PREMs for patients, the GPs' satisfaction
+    questionnaire (Table 14). ``questions``: [{"text", "kind": scale|yesno|text, "min",
+    "max", "optional"}]."""
+
+    class Audience(models.TextChoices):
+        PATIENT = "patient", _("Patients")
+        GP = "gp", _("General practitioners")
+
+    code = models.SlugField(max_length=40)
+    title = models.CharField(max_length=200)
+    audience = models.CharField(max_length=8, choices=Audience.choices)
+    intro = models.TextField(blank=True)
+    questions = models.JSONField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["audience", "title"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "code"],
+                                               name="questionnaire_unique_code")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class QuestionnaireResponse(TenantOwned):
     class Kind(models.TextChoices):
         EPICES = "epices", _("EPICES precarity score")
+        DEFINED = "defined", _("Questionnaire of the programme")
 
-    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE,
-                                related_name="questionnaires")
+    patient = models.ForeignKey("patients.Patient", null=True, blank=True,
+                                on_delete=models.CASCADE, related_name="questionnaires")
+    questionnaire = models.ForeignKey(Questionnaire, null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="responses")
     kind = models.CharField(max_length=16, choices=Kind.choices)
     answers = models.JSONField()
-    score = models.DecimalField(max_digits=6, decimal_places=2)
+    score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     flagged = models.BooleanField(default=False)  # EPICES: precarity (score ≥ 30.17)
     answered_at = models.DateTimeField(auto_now_add=True)
     answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
@@ -57,3 +85,9 @@ class QuestionnaireResponse(TenantOwned):
 
     class Meta:
         ordering = ["-answered_at"]
+
+    @property
+    def pairs(self) -> list[tuple[dict, object]]:
+        """(question, answer) for a defined questionnaire, in order."""
+        questions = self.questionnaire.questions if self.questionnaire_id else []
+        return list(zip(questions, self.answers, strict=False))

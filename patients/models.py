@@ -304,6 +304,8 @@ class PortalInvitation(TenantOwned):
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
+    #: empty for the patient; the carer's name when the link gives a carer their own login
+    carer_name = models.CharField(max_length=150, blank=True)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -320,3 +322,24 @@ class PortalInvitation(TenantOwned):
         if self.revoked_at:
             return "replaced"
         return "expired" if now >= self.expires_at else "pending"
+
+
+class CarerAccess(TenantOwned):
+    """A carer's own login to a patient's portal (DESIGN §8), recorded as such: what the
+    carer types or sends carries the carer's account, not the patient's."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="carers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="carer_of")
+    name = models.CharField(_("carer"), max_length=150)
+    granted_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    history = clinical_history()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(
+            fields=["tenant", "patient", "user"], condition=models.Q(revoked_at__isnull=True),
+            name="carer_access_once")]

@@ -303,19 +303,27 @@ def has_informed_consent(patient: Patient) -> bool:
 # --- Portal invitations ---------------------------------------------------------------------
 
 @transaction.atomic
-def invitation_send(*, patient: Patient, email: str | None = None) -> PortalInvitation:
-    """A new one-time link (previous pending links stop working) sent by e-mail."""
-    email = (email or patient.email or "").strip().lower()
+def invitation_send(*, patient: Patient, email: str | None = None,
+                    carer_name: str = "") -> PortalInvitation:
+    """A new one-time link (previous pending links stop working) sent by e-mail: to the
+    patient, or with ``carer_name`` to a carer who gets their own login to the portal."""
+    carer_name = carer_name.strip()[:150]
+    email = (email or ("" if carer_name else patient.email) or "").strip().lower()
     if not email:
-        raise ValidationError({"email": _("The patient has no e-mail address: add one first.")})
-    if patient.user_id:
+        raise ValidationError({"email": _("The carer's e-mail address is needed.")
+                               if carer_name else
+                               _("The patient has no e-mail address: add one first.")})
+    if carer_name and patient.email and email == patient.email.lower():
+        raise ValidationError({"email": _("This is the patient's own address: a carer needs "
+                                          "their own.")})
+    if patient.user_id and not carer_name:
         raise ValidationError({"email": _("The patient already has a portal account.")})
     with tenant_context(patient.tenant_id):
-        PortalInvitation.objects.filter(patient=patient, accepted_at=None, revoked_at=None) \
-            .update(revoked_at=timezone.now())
+        PortalInvitation.objects.filter(patient=patient, accepted_at=None, revoked_at=None,
+                                        carer_name=carer_name).update(revoked_at=timezone.now())
         token = secrets.token_urlsafe(32)
         invitation = PortalInvitation.objects.create(
-            tenant_id=patient.tenant_id, patient=patient, email=email,
+            tenant_id=patient.tenant_id, patient=patient, email=email, carer_name=carer_name,
             token_hash=token_hash(token), expires_at=timezone.now() + INVITATION_VALIDITY,
         )
         tenant = Tenant.objects.get(pk=patient.tenant_id)
@@ -350,8 +358,12 @@ def invitation_accept(*, tenant: Tenant, token: str, password: str) -> User:
         patient = invitation.patient
         user = User.objects.filter(email=invitation.email).first()
         if user is None:
-            user = User(email=invitation.email, first_name=patient.first_names.split()[0],
-                        last_name=(patient.used_name or patient.birth_name).title())
+            if invitation.carer_name:
+                first, _sep, last = invitation.carer_name.partition(" ")
+            else:
+                first = patient.first_names.split()[0]
+                last = (patient.used_name or patient.birth_name).title()
+            user = User(email=invitation.email, first_name=first, last_name=last)
             try:
                 validate_password(password, user)
             except ValidationError as exc:
@@ -359,9 +371,16 @@ def invitation_accept(*, tenant: Tenant, token: str, password: str) -> User:
             user.set_password(password)
             user.save()
         Membership.objects.get_or_create(tenant=tenant, user=user, role=Role.PATIENT)
-        patient = Patient.objects.select_for_update().get(pk=patient.pk)
-        patient.user = user
-        patient.save(update_fields=["user"])
+        if invitation.carer_name:
+            from patients.models import CarerAccess
+
+            CarerAccess.objects.get_or_create(tenant=tenant, patient=patient, user=user,
+                                              revoked_at=None,
+                                              defaults={"name": invitation.carer_name})
+        else:
+            patient = Patient.objects.select_for_update().get(pk=patient.pk)
+            patient.user = user
+            patient.save(update_fields=["user"])
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         return user
@@ -392,3 +411,19 @@ def pathology_counts_as(*, tenant: Tenant, mapping: dict[str, str]) -> None:
         if changed:
             for patient in Patient.objects.filter(diagnoses__isnull=False).distinct():
                 _group_rebuild(patient)
+
+
+@transaction.atomic
+def carer_revoke(*, patient: Patient, carer_id, actor: User) -> None:
+    """The carer's login to this patient's portal ends (recorded, not deleted)."""
+    from patients.models import CarerAccess
+
+    with tenant_context(patient.tenant_id):
+        access = CarerAccess.objects.select_for_update().filter(
+            pk=carer_id, patient=patient, revoked_at__isnull=True).first()
+        if access is None:
+            raise ValidationError({"carer": _("This carer access is already closed.")})
+        access.revoked_at = timezone.now()
+        access.revoked_by = actor
+        access._history_user = actor
+        access.save()

@@ -13,6 +13,8 @@ urlpatterns = [
          name="diagnosis_end"),
     path("<uuid:patient_id>/consents/", views.consent, name="consent"),
     path("<uuid:patient_id>/invite/", views.invite, name="invite"),
+    path("<uuid:patient_id>/carers/<uuid:carer_id>/revoke/", views.carer_revoke,
+         name="carer_revoke"),
     path("catalogue/", views.pathology_catalogue, name="catalogue"),
     path("professionals/", views.professional_list, name="professionals"),
     path("professionals/new/", views.professional_create, name="professional_create"),

@@ -104,11 +104,16 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         "group": services.group_on(patient, timezone.localdate()),
         "group_history": patient.group_periods.all(),
         "epices": patient.questionnaires.filter(kind="epices").first(),
+        "surveys": patient.questionnaires.filter(kind="defined")
+        .select_related("questionnaire").order_by("-answered_at")[:6],
         "diagnoses": patient.diagnoses.select_related("pathology").filter(ended_on=None)
         if show_clinical else [],
         "risk_factors": patient.risk_factors(timezone.localdate()) if show_clinical else [],
         "consents": services.consent_state(patient),
-        "invitation": patient.invitations.first(),
+        "invitation": patient.invitations.filter(carer_name="").first(),
+        "carers": patient.carers.filter(revoked_at__isnull=True).select_related("user"),
+        "carer_invitations": patient.invitations.exclude(carer_name="").filter(
+            accepted_at=None, revoked_at=None),
         "now": timezone.now(),
         "diagnosis_form": DiagnosisForm(tenant=request.tenant),
         "can_edit": has_cap(request.membership, Cap.PATIENT_EDIT),
@@ -176,11 +181,25 @@ def consent(request: HttpRequest, patient_id: str) -> HttpResponse:
 def invite(request: HttpRequest, patient_id: str) -> HttpResponse:
     patient = get_patient_or_404(request, patient_id, Cap.PATIENT_EDIT)
     try:
-        services.invitation_send(patient=patient, email=request.POST.get("email") or None)
+        services.invitation_send(patient=patient, email=request.POST.get("email") or None,
+                                 carer_name=request.POST.get("carer_name", ""))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Invitation sent."))
+    return redirect("patients:detail", patient_id=patient.pk)
+
+
+@membership_required(cap=Cap.PATIENT_EDIT)
+@require_POST
+def carer_revoke(request: HttpRequest, patient_id: str, carer_id: str) -> HttpResponse:
+    patient = get_patient_or_404(request, patient_id, Cap.PATIENT_EDIT)
+    try:
+        services.carer_revoke(patient=patient, carer_id=carer_id, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The carer's access is closed."))
     return redirect("patients:detail", patient_id=patient.pk)
 
 

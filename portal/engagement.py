@@ -255,3 +255,50 @@ def consents(request: HttpRequest) -> HttpResponse:
         "patient": patient, "state": state, "history": history, "active": active,
         "objecting": bool(objection and objection.granted), "errors": errors},
         status=400 if errors else 200)
+
+
+def _questionnaire_page(request, questionnaire, *, patient=None, done: str):
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            engagement.questionnaire_answer(
+                questionnaire=questionnaire, by=request.user, patient=patient,
+                answers={str(i): request.POST.get(f"q{i}")
+                         for i in range(len(questionnaire.questions))})
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        else:
+            messages.success(request, _("Thank you for your answers."))
+            return redirect(done)
+    questions = [{"i": i, "key": f"q{i}", "value": request.POST.get(f"q{i}", ""),
+                  "error": errors.get(f"q{i}"), "range": range(q.get("min", 0),
+                                                                 q.get("max", 10) + 1)
+                  if q["kind"] == "scale" and q.get("max", 10) - q.get("min", 0) <= 10
+                  else None, **q} for i, q in enumerate(questionnaire.questions)]
+    return render(request, "portal/questionnaire.html", {
+        "questionnaire": questionnaire, "questions": questions, "errors": errors,
+        "base": "base.html" if patient is None else "portal/base_portal.html"},
+        status=400 if errors else 200)
+
+
+@membership_required(cap=Cap.PORTAL)
+@require_http_methods(["GET", "POST"])
+def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
+    from pathways.models import Questionnaire
+
+    patient = portal_patient(request)
+    q = Questionnaire.objects.filter(code=code, audience="patient", active=True).first()
+    if q is None:
+        raise Http404
+    return _questionnaire_page(request, q, patient=patient, done="portal:home")
+
+
+@membership_required(cap=Cap.GP_SPACE)
+@require_http_methods(["GET", "POST"])
+def gp_questionnaire(request: HttpRequest, code: str) -> HttpResponse:
+    from pathways.models import Questionnaire
+
+    q = Questionnaire.objects.filter(code=code, audience="gp", active=True).first()
+    if q is None:
+        raise Http404
+    return _questionnaire_page(request, q, done="gp:home")

@@ -58,9 +58,14 @@ def home(request: HttpRequest) -> HttpResponse:
                .filter(gp__user=request.user, status__in=[GpAgreement.Status.REQUESTED,
                                                           GpAgreement.Status.PHONE])
                .select_related("enrollment__patient"))
+    from pathways.models import Questionnaire
+
+    surveys = (Questionnaire.objects.for_tenant(request.tenant)
+               .filter(audience="gp", active=True)
+               .exclude(responses__answered_by=request.user))
     return render(request, "portal/gp_home.html",
                   {"patients": patients, "pending": pending, "plans": plans,
-                   "phases": dict(Phase.choices)})
+                   "phases": dict(Phase.choices), "surveys": surveys})
 
 
 @membership_required(cap=Cap.GP_SPACE)

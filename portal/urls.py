@@ -16,4 +16,5 @@ urlpatterns = [
     path("appointments.ics", engagement.appointments_ics, name="appointments_ics"),
     path("my-data.zip", engagement.export, name="export"),
     path("my-consents/", engagement.consents, name="consents"),
+    path("questionnaire/<slug:code>/", engagement.questionnaire, name="questionnaire"),
 ]

@@ -41,7 +41,13 @@ def portal_patient(request: HttpRequest):
 def home(request: HttpRequest) -> HttpResponse:
     """What to do today: readings due, the next appointment, unread messages, a
     questionnaire to fill."""
-    from pathways.models import Activity, AlertRule, QuestionnaireResponse, Reading
+    from pathways.models import (
+        Activity,
+        AlertRule,
+        Questionnaire,
+        QuestionnaireResponse,
+        Reading,
+    )
     from pathways.services.engagement import unread_count
 
     patient = portal_patient(request)
@@ -64,6 +70,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "unread": unread_count(patient=patient, from_patient=False),
         "epices_todo": not QuestionnaireResponse.objects.filter(
             patient=patient, kind=QuestionnaireResponse.Kind.EPICES).exists(),
+        "questionnaires": Questionnaire.objects.filter(audience="patient", active=True)
+        .exclude(responses__patient=patient),
     })
 
 

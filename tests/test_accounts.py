@@ -141,3 +141,43 @@ def test_tenant_switcher_changes_the_active_programme(client, world, other_world
     # A membership that is not the user's is refused.
     response = client.post(reverse("tenant_choose"), {"membership": str(world.members["nurse_coordinator"].pk)})
     assert response.status_code == 400
+
+
+OIDC = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [{
+    "provider_id": "psc", "name": "Pro Santé Connect", "client_id": "constel-test",
+    "secret": "s3cret", "settings": {"server_url": "https://auth.esante.gouv.fr/realms/"
+                                                   "esante-wallet/.well-known/openid-configuration"}}]}}
+
+
+def test_openid_connect_button_only_when_configured(client, settings, db):
+    assert "Pro Santé Connect" not in client.get("/accounts/login/").content.decode()
+    settings.SOCIALACCOUNT_PROVIDERS = OIDC
+    body = client.get("/accounts/login/").content.decode()
+    assert "Pro Santé Connect" in body and "/accounts/oidc/psc/login/" in body
+
+
+def test_openid_connect_signs_in_only_members_of_a_programme_that_enabled_it(world, rf):
+    from types import SimpleNamespace
+
+    from allauth.core.exceptions import ImmediateHttpResponse
+    from django.contrib.messages.storage.fallback import FallbackStorage
+
+    from constel.accounts import SocialAccountAdapter
+
+    def attempt(user):
+        request = rf.get("/accounts/oidc/psc/login/callback/")
+        request.session = {}
+        request._messages = FallbackStorage(request)
+        SocialAccountAdapter(request).pre_social_login(request, SimpleNamespace(user=user))
+
+    gp = world.user(Role.GP)
+    with pytest.raises(ImmediateHttpResponse):
+        attempt(gp)  # the tenant has not enabled it
+    world.tenant.oidc_login = True
+    world.tenant.save()
+    attempt(gp)  # now accepted
+    with pytest.raises(ImmediateHttpResponse):
+        from constel.models import User
+
+        attempt(User(email="inconnu@example.test"))  # no account: no sign-up
+    assert SocialAccountAdapter().is_open_for_signup(None, None) is False

@@ -220,3 +220,85 @@ def test_gp_patient_summary_respects_the_online_access_agreement(client, login, 
     assert "<svg" not in body
     login(world.unrelated_gp.user)
     assert client.get(url).status_code == 404
+
+
+def test_gp_answers_the_satisfaction_questionnaire_of_table_14(client, login, world):
+    login(world.user(Role.GP))
+    url = reverse("gp:questionnaire", args=["satisfaction-mt"])
+    assert url in client.get(reverse("gp:home")).content.decode()
+    bad = client.post(url, {"q0": "11", "q1": "yes"})
+    assert bad.status_code == 400
+    answers = {"q0": "8", "q1": "yes", "q2": "yes", "q3": "no", "q4": "yes", "q5": "no"}
+    assert client.post(url, answers).status_code == 302
+    with tenant_context(world.tenant):
+        r = QuestionnaireResponse.objects.get(questionnaire__code="satisfaction-mt")
+    assert r.answers == [8, "yes", "yes", "no", "yes", "no", None]
+    assert url not in client.get(reverse("gp:home")).content.decode()  # answered
+
+
+def test_questionnaire_answers_out_of_range_are_refused_naming_the_question(world):
+    from pathways.models import Questionnaire
+    from pathways.services.engagement import questionnaire_answer
+
+    with tenant_context(world.tenant):
+        prom = Questionnaire.objects.get(code="prom-eva")
+    with pytest.raises(ValidationError) as exc:
+        questionnaire_answer(questionnaire=prom, by=None, patient=world.patient,
+                             answers={"0": "140"})
+    assert "q0" in exc.value.message_dict and "0 to 100" in exc.value.message_dict["q0"][0]
+    with pytest.raises(ValidationError):
+        questionnaire_answer(questionnaire=prom, by=None, patient=world.patient,
+                             answers={"0": "beaucoup"})
+    with tenant_context(world.tenant):
+        assert not QuestionnaireResponse.objects.exists()
+
+
+def test_patient_answers_a_prem_seen_by_the_care_team(client, login, world):
+    login(world.user(Role.PATIENT))
+    url = reverse("portal:questionnaire", args=["prem-suivi"])
+    assert url in client.get(reverse("portal:home")).content.decode()
+    client.post(url, {"q0": "9", "q1": "yes", "q2": "yes", "q3": "Très bien suivie"})
+    assert url not in client.get(reverse("portal:home")).content.decode()
+    login(world.user(Role.NURSE_COORDINATOR))
+    body = client.get(reverse("patients:detail", args=[world.patient.pk])).content.decode()
+    assert "Très bien suivie" in body
+    assert client.get(reverse("portal:questionnaire", args=["satisfaction-mt"])).status_code \
+        == 403  # the nurse has no portal
+
+
+def test_a_carer_gets_their_own_login_recorded_as_such_and_can_lose_it(
+        client, login, world, django_capture_on_commit_callbacks):
+    import re as _re
+
+    from django.core import mail
+
+    from constel.models import User
+    from patients.models import CarerAccess
+    from patients.services import invitation_accept
+
+    login(world.user(Role.NURSE_COORDINATOR))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("patients:invite", args=[world.patient.pk]),
+                    {"carer_name": "Sophie Martin", "email": "sophie.aidante@example.test"})
+    link = _re.search(r"/portal/invitation/[^/]+/([^/\s]+)/", mail.outbox[-1].body)
+    assert link and mail.outbox[-1].to == ["sophie.aidante@example.test"]
+    carer = invitation_accept(tenant=world.tenant, token=link.group(1),
+                              password="un-mot-de-passe-solide-51")
+    with tenant_context(world.tenant):
+        world.patient.refresh_from_db()
+        assert world.patient.user_id != carer.pk  # the patient's own account is unchanged
+        access = CarerAccess.objects.get(patient=world.patient)
+    assert access.name == "Sophie Martin" and User.objects.get(pk=carer.pk).first_name == "Sophie"
+    login(carer)
+    home = client.get(reverse("portal:home")).content.decode()
+    assert "aidant" in home or "carer" in home
+    client.post(reverse("portal:messages"), {"body": "Ma mère a mal dormi."})
+    with tenant_context(world.tenant):
+        message = Message.objects.get(patient=world.patient)
+    assert message.author_id == carer.pk and message.from_patient
+    login(world.user(Role.NURSE_COORDINATOR))
+    thread = client.get(reverse("pathways:patient_messages", args=[world.patient.pk]))
+    assert "Sophie" in thread.content.decode()
+    client.post(reverse("patients:carer_revoke", args=[world.patient.pk, access.pk]))
+    login(carer)
+    assert client.get(reverse("portal:home")).status_code == 404

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "allauth.usersessions",
     "axes",
     "simple_history",
@@ -154,6 +156,25 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "constel.accounts.AccountAdapter"
+# OpenID Connect (Pro Santé Connect is OIDC), enabled by settings and per tenant
+# (Tenant.oidc_login): an existing account only, matched by its verified e-mail.
+SOCIALACCOUNT_ADAPTER = "constel.accounts.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if env("CONSTEL_OIDC_CLIENT_ID", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [{
+            "provider_id": env("CONSTEL_OIDC_ID", default="psc"),
+            "name": env("CONSTEL_OIDC_NAME", default="Pro Santé Connect"),
+            "client_id": env("CONSTEL_OIDC_CLIENT_ID"),
+            "secret": env("CONSTEL_OIDC_SECRET", default=""),
+            "settings": {"server_url": env("CONSTEL_OIDC_SERVER_URL"),
+                         "fetch_userinfo": True},
+        }],
+    }
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/10m/ip,5/10m/key"}
 ACCOUNT_SESSION_REMEMBER = False

@@ -7,4 +7,5 @@ class Migration(migrations.Migration):
     dependencies = [("pathways", "0012_engagement")]
 
     operations = [EnableRLS("message"), EnableRLS("historicalmessage"),
-                  EnableRLS("messageattachment"), EnableRLS("questionnaireresponse")]
+                  EnableRLS("messageattachment"), EnableRLS("questionnaire"),
+                  EnableRLS("questionnaireresponse")]

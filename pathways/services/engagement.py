@@ -130,3 +130,100 @@ def epices_record(*, patient: Patient, answers: dict, by: User) -> Questionnaire
             tenant_id=patient.tenant_id, patient=patient, kind=QuestionnaireResponse.Kind.EPICES,
             answers=["yes" if a else "no" for a in parsed], score=score,
             flagged=score >= epices()["threshold"], answered_by=by)
+
+
+# --- Questionnaires defined by the tenant (PROMs, PREMs, GP satisfaction) ---------------------
+
+#: Seeded for every tenant; the GP questionnaire is Table 14's "satisfaction des médecins
+#: traitants", the patient ones a PREM and a PROM (EQ visual analogue scale).
+DEFAULT_QUESTIONNAIRES = [
+    {"code": "satisfaction-mt", "audience": "gp",
+     "title": "Questionnaire de satisfaction des médecins traitants",
+     "intro": "Six questions sur le programme (cahier des charges, tableau 14). Deux minutes.",
+     "questions": [
+         {"text": "Êtes-vous satisfait(e) du programme ? (0 = pas du tout, 10 = tout à fait)",
+          "kind": "scale", "min": 0, "max": 10},
+         {"text": "Recommanderiez-vous le programme à un confrère ?", "kind": "yesno"},
+         {"text": "Le programme vous apporte-t-il des changements appropriés dans votre "
+                  "pratique ?", "kind": "yesno"},
+         {"text": "Vous appuyez-vous sur le programme ou y faites-vous référence dans votre "
+                  "pratique ?", "kind": "yesno"},
+         {"text": "Le retour d'information (courriers, PPS) est-il satisfaisant ?",
+          "kind": "yesno"},
+         {"text": "Avez-vous modifié votre prise en charge (conformément aux référentiels) "
+                  "pour certains de vos patients ?", "kind": "yesno"},
+         {"text": "Commentaire libre", "kind": "text", "optional": True},
+     ]},
+    {"code": "prem-suivi", "audience": "patient",
+     "title": "Votre avis sur votre accompagnement",
+     "intro": "Quatre questions sur votre suivi. Vos réponses sont lues par l'équipe.",
+     "questions": [
+         {"text": "Êtes-vous satisfait(e) de votre suivi ? (0 = pas du tout, 10 = tout à fait)",
+          "kind": "scale", "min": 0, "max": 10},
+         {"text": "Vous sentez-vous plus à l'aise pour gérer votre maladie au quotidien ?",
+          "kind": "yesno"},
+         {"text": "Recommanderiez-vous le programme à un proche ?", "kind": "yesno"},
+         {"text": "Un mot pour l'équipe (facultatif)", "kind": "text", "optional": True},
+     ]},
+    {"code": "prom-eva", "audience": "patient", "title": "Votre santé aujourd'hui",
+     "intro": "Une question : comment évaluez-vous votre santé aujourd'hui ?",
+     "questions": [
+         {"text": "Votre santé aujourd'hui, de 0 (la pire imaginable) à 100 (la meilleure "
+                  "imaginable)", "kind": "scale", "min": 0, "max": 100},
+     ]},
+]
+
+
+def questionnaires_load(*, tenant) -> int:
+    from pathways.models import Questionnaire
+
+    with tenant_context(tenant):
+        for q in DEFAULT_QUESTIONNAIRES:
+            Questionnaire.objects.update_or_create(tenant=tenant, code=q["code"], defaults={
+                k: v for k, v in q.items() if k != "code"})
+        return Questionnaire.objects.count()
+
+
+def _answer(question: dict, raw) -> object:
+    raw = (raw or "").strip() if isinstance(raw, str) or raw is None else raw
+    if raw in ("", None):
+        if question.get("optional"):
+            return None
+        raise ValueError(_("An answer is needed."))
+    kind = question["kind"]
+    if kind == "yesno":
+        if raw not in ("yes", "no"):
+            raise ValueError(_("Answer yes or no."))
+        return raw
+    if kind == "scale":
+        try:
+            value = int(str(raw))
+        except ValueError as exc:
+            raise ValueError(_("Choose a whole number.")) from exc
+        if not question.get("min", 0) <= value <= question.get("max", 10):
+            raise ValueError(_("Choose a number from %(min)s to %(max)s.")
+                             % {"min": question.get("min", 0), "max": question.get("max", 10)})
+        return value
+    text = str(raw)
+    if len(text) > 2000:
+        raise ValueError(_("At most 2,000 characters."))
+    return text
+
+
+@transaction.atomic
+def questionnaire_answer(*, questionnaire, by: User, answers: dict,
+                         patient: Patient | None = None) -> QuestionnaireResponse:
+    """Answers by question index; each checked against its question (a number in range,
+    yes/no, a text of at most 2,000 characters). Refused whole, naming the questions."""
+    errors, parsed = {}, []
+    for i, question in enumerate(questionnaire.questions):
+        try:
+            parsed.append(_answer(question, answers.get(str(i))))
+        except ValueError as exc:
+            errors[f"q{i}"] = [str(exc)]
+    if errors:
+        raise ValidationError(errors)
+    with tenant_context(questionnaire.tenant_id):
+        return QuestionnaireResponse.objects.create(
+            tenant_id=questionnaire.tenant_id, patient=patient, questionnaire=questionnaire,
+            kind=QuestionnaireResponse.Kind.DEFINED, answers=parsed, answered_by=by)

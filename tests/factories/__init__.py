@@ -95,6 +95,9 @@ def world_factory(tenant: Tenant | None = None, *, patient_name: str = "DUPONT")
     from billing.services import catalogue_load
 
     catalogue_load(tenant=tenant)
+    from pathways.services.engagement import questionnaires_load
+
+    questionnaires_load(tenant=tenant)
     world = World(tenant=tenant, site=site)
     for role in Role:
         if role == Role.PATIENT:
