@@ -570,6 +570,8 @@ def _engagement(tenant: Tenant, rng: random.Random, *, nurse: User) -> None:
     from constel.tenancy import tenant_context
     from pathways.models import Questionnaire
     from pathways.services.engagement import (
+        content_assign,
+        content_create,
         epices_record,
         message_send,
         questionnaire_answer,
@@ -578,6 +580,19 @@ def _engagement(tenant: Tenant, rng: random.Random, *, nurse: User) -> None:
     from patients.models import Patient
 
     questionnaires_load(tenant=tenant)
+    contents = [content_create(tenant=tenant, title=title, body=body, video=None, actor=nurse)
+                for title, body in (
+        ("Bien se peser", "Pesez-vous chaque matin, au réveil, après être allé aux toilettes "
+                          "et avant le petit-déjeuner, avec les mêmes vêtements. Notez le "
+                          "poids dans votre espace. Une prise de 2 kg en 3 jours doit être "
+                          "signalée : c'est souvent de l'eau."),
+        ("Prendre sa tension à la maison", "Assis, au calme depuis 5 minutes, le bras posé "
+                                           "sur la table. Trois mesures le matin, trois le "
+                                           "soir, trois jours de suite (règle des 3)."),
+        ("Marcher après 70 ans", "Commencez par 10 minutes par jour à votre rythme, puis "
+                                 "augmentez de 5 minutes chaque semaine. L'enseignant en "
+                                 "activité physique adaptée vous montre les exercices."),
+    )]
     with tenant_context(tenant):
         prom = Questionnaire.objects.get(code="prom-eva")
         prem = Questionnaire.objects.get(code="prem-suivi")
@@ -589,6 +604,8 @@ def _engagement(tenant: Tenant, rng: random.Random, *, nurse: User) -> None:
     if demo is not None and demo not in patients:
         patients.insert(0, demo)
     for k, patient in enumerate(patients):
+        for item in contents[: 1 + k % 3]:
+            content_assign(item=item, patient=patient, actor=nurse)
         author = patient.user or nurse
         message_send(patient=patient, author=author, from_patient=True,
                      body="Bonjour, ma tension était un peu haute ce matin (15/9), "

@@ -490,6 +490,8 @@ class FinalAssessment(TenantOwned):
 
 
 from pathways.models_engagement import (  # noqa: E402,F401
+    ContentAssignment,
+    ContentItem,
     Message,
     MessageAttachment,
     Questionnaire,

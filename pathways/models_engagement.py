@@ -41,6 +41,54 @@ class MessageAttachment(TenantOwned):
     sha256 = models.CharField(max_length=64)
 
 
+def _private_storage():
+    """Uploaded content is served by an access-checked view, never as public media."""
+    from constel.storage import PrivateStorage
+
+    return PrivateStorage()
+
+
+def _content_path(instance, filename: str) -> str:
+    return f"contents/{instance.tenant_id}/{instance.pk}/{filename}"
+
+
+class ContentItem(TenantOwned):
+    """Educational content chosen by the care team: a text, optionally a video (adapted
+    physical activity, inhaler technique…) uploaded to the platform."""
+
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), blank=True)
+    video = models.FileField(_("video"), storage=_private_storage, upload_to=_content_path,
+                             blank=True, max_length=300)
+    video_type = models.CharField(max_length=20, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ContentAssignment(TenantOwned):
+    """A content given to one patient (shown on their portal)."""
+
+    item = models.ForeignKey(ContentItem, on_delete=models.CASCADE, related_name="assignments")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE,
+                                related_name="contents")
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-assigned_at"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "item", "patient"],
+                                               name="content_assigned_once")]
+
+
 class Questionnaire(TenantOwned):
     """A questionnaire the tenant defines: PROMs / PREMs for patients, the GPs' satisfaction
     questionnaire (Table 14). ``questions``: [{"text", "kind": scale|yesno|text, "min",

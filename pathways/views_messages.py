@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from constel.access import Cap, get_patient_or_404, membership_required, patients_in_scope
+from constel.utils import is_uuid
 from pathways.models import Message, MessageAttachment, QuestionnaireResponse
 from pathways.services import engagement
 
@@ -35,9 +37,13 @@ def patient_messages(request: HttpRequest, patient_id) -> HttpResponse:
               .prefetch_related("attachments").order_by("sent_at"))
     epices = QuestionnaireResponse.objects.filter(
         patient=patient, kind=QuestionnaireResponse.Kind.EPICES).first()
+    from pathways.models import ContentAssignment, ContentItem
+
     return render(request, "pathways/messages.html", {
         "patient": patient, "thread": thread, "errors": errors, "form": request.POST,
-        "epices": epices}, status=400 if errors else 200)
+        "epices": epices, "contents": ContentItem.objects.for_tenant(request.tenant),
+        "given": ContentAssignment.objects.filter(patient=patient).select_related("item")},
+        status=400 if errors else 200)
 
 
 @membership_required(cap=Cap.ALERT_HANDLE)
@@ -52,3 +58,55 @@ def message_attachment(request: HttpRequest, attachment_id) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{a.name}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@membership_required(cap=Cap.ALERT_HANDLE)
+@require_http_methods(["GET", "POST"])
+def contents(request: HttpRequest) -> HttpResponse:
+    """The programme's educational contents: texts and videos the team gives patients."""
+    from pathways.models import ContentItem
+
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            engagement.content_create(tenant=request.tenant,
+                                      title=request.POST.get("title", ""),
+                                      body=request.POST.get("body", ""),
+                                      video=request.FILES.get("video"), actor=request.user)
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        else:
+            messages.success(request, _("Content added."))
+            return redirect("pathways:contents")
+    items = ContentItem.objects.for_tenant(request.tenant).annotate(
+        patients=Count("assignments"))
+    return render(request, "pathways/contents.html", {
+        "items": items, "errors": errors, "form": request.POST},
+        status=400 if errors else 200)
+
+
+@membership_required(cap=Cap.ALERT_HANDLE)
+@require_POST
+def content_assign(request: HttpRequest, patient_id) -> HttpResponse:
+    from pathways.models import ContentItem
+
+    patient = get_patient_or_404(request, patient_id, Cap.ALERT_HANDLE)
+    item = ContentItem.objects.for_tenant(request.tenant).filter(
+        pk=request.POST.get("item") if is_uuid(request.POST.get("item", "")) else None).first()
+    if item is None:
+        messages.error(request, _("Choose a content from the list."))
+    else:
+        engagement.content_assign(item=item, patient=patient, actor=request.user)
+        messages.success(request, _("The content is on the patient's space."))
+    return redirect("pathways:patient_messages", patient.pk)
+
+
+@membership_required(cap=Cap.ALERT_HANDLE)
+def content_video(request: HttpRequest, item_id) -> HttpResponse:
+    from pathways.models import ContentItem
+
+    item = ContentItem.objects.for_tenant(request.tenant).filter(
+        pk=item_id).exclude(video="").first()
+    if item is None:
+        raise Http404
+    return FileResponse(item.video.open("rb"), content_type=item.video_type)

@@ -302,3 +302,31 @@ def gp_questionnaire(request: HttpRequest, code: str) -> HttpResponse:
     if q is None:
         raise Http404
     return _questionnaire_page(request, q, done="gp:home")
+
+
+@membership_required(cap=Cap.PORTAL)
+def contents(request: HttpRequest) -> HttpResponse:
+    from pathways.models import ContentAssignment
+
+    patient = portal_patient(request)
+    given = ContentAssignment.objects.filter(patient=patient).select_related("item")
+    return render(request, "portal/contents.html", {"given": given})
+
+
+@membership_required(cap=Cap.PORTAL)
+def content_video(request: HttpRequest, assignment_id) -> HttpResponse:
+    from django.http import FileResponse
+
+    from pathways.models import ContentAssignment
+
+    patient = portal_patient(request)
+    try:
+        a = ContentAssignment.objects.select_related("item").get(pk=assignment_id,
+                                                                 patient=patient)
+    except (ContentAssignment.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404 from exc
+    if not a.item.video:
+        raise Http404
+    if a.opened_at is None:
+        ContentAssignment.objects.filter(pk=a.pk).update(opened_at=timezone.now())
+    return FileResponse(a.item.video.open("rb"), content_type=a.item.video_type)

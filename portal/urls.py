@@ -17,4 +17,6 @@ urlpatterns = [
     path("my-data.zip", engagement.export, name="export"),
     path("my-consents/", engagement.consents, name="consents"),
     path("questionnaire/<slug:code>/", engagement.questionnaire, name="questionnaire"),
+    path("learn/", engagement.contents, name="contents"),
+    path("learn/<uuid:assignment_id>/video/", engagement.content_video, name="content_video"),
 ]

@@ -102,3 +102,9 @@ def _english_messages():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Uploads (educational videos) go to a temporary folder, not the checkout's var/."""
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

@@ -156,6 +156,19 @@ def _attachment(w: World):
         return message.attachments.get().pk
 
 
+MP4 = b"\0\0\0\x18ftypmp42" + b"\0" * 64
+
+
+def _content(w: World):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from pathways.services.engagement import content_assign, content_create
+
+    item = content_create(tenant=w.tenant, title="Marcher après 70 ans", body="",
+                          video=SimpleUploadedFile("marche.mp4", MP4), actor=None)
+    return content_assign(item=item, patient=w.patient, actor=None)
+
+
 NO_SUCH = "00000000-0000-0000-0000-000000000000"
 CLINICAL = CLINICAL_TEAM | {R.SPECIALIST}
 EDITORS = CLINICAL_TEAM | {R.SECRETARY}
@@ -335,6 +348,14 @@ ACCESS: dict[str, Entry] = {
     "portal:appointments_ics": Entry(ok={R.PATIENT: 200}),
     "portal:export": Entry(ok={R.PATIENT: 200}),
     "portal:consents": Entry(ok={R.PATIENT: 200}),
+    "portal:contents": Entry(ok={R.PATIENT: 200}),
+    "portal:content_video": Entry(ok={R.PATIENT: 200}, scoped=True,
+                                  kwargs=lambda w: {"assignment_id": _content(w).pk}),
+    "pathways:contents": Entry(ok=roles(200, CLINICAL_TEAM)),
+    "pathways:content_video": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
+                                    kwargs=lambda w: {"item_id": _content(w).item_id}),
+    "pathways:content_assign": Entry(ok=roles(302, CLINICAL_TEAM), method="post",
+                                     kwargs=_patient, scoped=True),
     "patients:carer_revoke": Entry(ok=roles(302, EDITORS), method="post", scoped=True,
                                    kwargs=lambda w: {"patient_id": w.patient.pk,
                                                      "carer_id": NO_SUCH}),

@@ -302,3 +302,31 @@ def test_a_carer_gets_their_own_login_recorded_as_such_and_can_lose_it(
     client.post(reverse("patients:carer_revoke", args=[world.patient.pk, access.pk]))
     login(carer)
     assert client.get(reverse("portal:home")).status_code == 404
+
+
+MP4 = b"\0\0\0\x18ftypmp42" + b"\0" * 64
+
+
+def test_team_uploads_a_video_gives_it_and_the_patient_watches_it(client, login, world):
+    from pathways.models import ContentAssignment
+
+    login(world.user(Role.NURSE_COORDINATOR))
+    bad = client.post(reverse("pathways:contents"), {
+        "title": "Marche", "video": SimpleUploadedFile("marche.mp4", b"not a video")})
+    assert bad.status_code == 400
+    client.post(reverse("pathways:contents"), {
+        "title": "Marcher après 70 ans", "body": "Dix minutes par jour, puis vingt.",
+        "video": SimpleUploadedFile("marche.mp4", MP4)})
+    page = client.get(reverse("pathways:patient_messages", args=[world.patient.pk]))
+    item_id = page.context["contents"][0].pk
+    client.post(reverse("pathways:content_assign", args=[world.patient.pk]), {"item": item_id})
+    login(world.user(Role.PATIENT))
+    body = client.get(reverse("portal:contents")).content.decode()
+    assert "Marcher après 70 ans" in body and "<video" in body
+    with tenant_context(world.tenant):
+        a = ContentAssignment.objects.get()
+    video = client.get(reverse("portal:content_video", args=[a.pk]))
+    assert b"".join(video.streaming_content) == MP4 and video["Content-Type"] == "video/mp4"
+    with tenant_context(world.tenant):
+        a.refresh_from_db()
+    assert a.opened_at is not None

@@ -227,3 +227,60 @@ def questionnaire_answer(*, questionnaire, by: User, answers: dict,
         return QuestionnaireResponse.objects.create(
             tenant_id=questionnaire.tenant_id, patient=patient, questionnaire=questionnaire,
             kind=QuestionnaireResponse.Kind.DEFINED, answers=parsed, answered_by=by)
+
+
+# --- Educational content ---------------------------------------------------------------------
+
+MAX_VIDEO_BYTES = 200 * 1024 * 1024
+VIDEO_TYPES = {"video/mp4": (".mp4",), "video/webm": (".webm",)}
+
+
+def _video_type(head: bytes) -> str | None:
+    if len(head) >= 12 and head[4:8] == b"ftyp":
+        return "video/mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "video/webm"
+    return None
+
+
+@transaction.atomic
+def content_create(*, tenant, title: str, body: str, video, actor: User):
+    """A text, optionally with an MP4 / WebM video (at most 200 MB, recognised by its
+    content)."""
+    from pathways.models import ContentItem
+
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the content a title.")})
+    if not (body or "").strip() and video is None:
+        raise ValidationError({"body": _("Write a text or add a video.")})
+    video_type = ""
+    if video is not None:
+        if video.size > MAX_VIDEO_BYTES:
+            raise ValidationError({"video": _("The video is too large (200 MB at most).")})
+        head = video.read(16)
+        video.seek(0)
+        video_type = _video_type(head) or ""
+        name = (video.name or "").lower()
+        if not video_type or not name.endswith(VIDEO_TYPES[video_type]):
+            raise ValidationError({"video": _("Only MP4 and WebM videos can be uploaded.")})
+    with tenant_context(tenant):
+        item = ContentItem(tenant=tenant, title=title[:200], body=(body or "").strip(),
+                           video_type=video_type, created_by=actor)
+        item.save()
+        if video is not None:
+            item.video.save(video.name.rsplit("/", 1)[-1][:100], video, save=True)
+        return item
+
+
+@transaction.atomic
+def content_assign(*, item, patient: Patient, actor: User):
+    from pathways.models import ContentAssignment
+
+    if item.tenant_id != patient.tenant_id:
+        raise ValidationError({"item": _("Unknown content.")})
+    with tenant_context(patient.tenant_id):
+        assignment, _created = ContentAssignment.objects.get_or_create(
+            tenant_id=patient.tenant_id, item=item, patient=patient,
+            defaults={"assigned_by": actor})
+        return assignment
