@@ -23,14 +23,15 @@ pytestmark = [pytest.mark.browser]
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
     if not os.path.exists(CHROMIUM):
         if os.environ.get("CI"):
             pytest.fail("chromium is missing (apt-get install chromium)")
         pytest.skip("chromium not installed")
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
     # (fixtures, assertions) are synchronous and safe here.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # (Only while the test runs: it must not leak into later tests' subprocesses.)
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
