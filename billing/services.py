@@ -36,6 +36,7 @@ from billing.models import (
     Tariff,
 )
 from constel.models import Tenant, User
+from constel.pdf import render as render_pdf
 from constel.tenancy import tenant_context
 
 #: Professions paid from the forfaits (self-employed, DESIGN §7); the others are salaried
@@ -441,12 +442,10 @@ def summary(statement: ClaimStatement) -> dict:
 
 
 def export_pdf(statement: ClaimStatement, *, by: User | None) -> bytes:
-    import weasyprint
-
     html = render_to_string("billing/statement_pdf.html", {
         "statement": statement, "summary": summary(statement),
         "tenant": Tenant.objects.get(pk=statement.tenant_id), "now": timezone.localtime()})
-    pdf = weasyprint.HTML(string=html).write_pdf()
+    pdf = render_pdf(html)
     _log(statement, fmt="pdf", by=by)
     return pdf
 
@@ -532,12 +531,10 @@ def remuneration_issue(*, statement: RemunerationStatement, actor: User) -> Remu
 
 
 def remuneration_pdf(statement: RemunerationStatement, *, by: User | None) -> bytes:
-    import weasyprint
-
     html = render_to_string("billing/remuneration_pdf.html", {
         "statement": statement, "lines": statement.lines.all(),
         "tenant": Tenant.objects.get(pk=statement.tenant_id), "now": timezone.localtime()})
-    pdf = weasyprint.HTML(string=html).write_pdf()
+    pdf = render_pdf(html)
     _log(remuneration=statement, fmt="pdf", by=by)
     return pdf
 

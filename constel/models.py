@@ -68,6 +68,8 @@ class Tenant(models.Model):
         max_length=16, choices=PeriodKind.choices, default=PeriodKind.ANCHORED
     )
     critical_alert_delay_minutes = models.PositiveIntegerField(default=240)
+    #: the GP's periodic follow-up report ("bilan de suivi périodique"), every N months
+    periodic_report_months = models.PositiveSmallIntegerField(default=3)
     #: members may sign in with the OpenID Connect provider of the settings (Pro Santé Connect)
     oidc_login = models.BooleanField(_("OpenID Connect sign-in"), default=False)
     # §III.1.e.2: tests done recently are not repeated (days of validity, per test).

@@ -17,6 +17,7 @@ class Letter(TenantOwned):
         ALERT = "alert", _("Alert handled")
         EXIT = "exit", _("End of follow-up")
         REFERRAL_DECLINED = "referral_declined", _("Referral declined")
+        PERIODIC = "periodic", _("Periodic follow-up report")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("To render")
@@ -38,6 +39,7 @@ class Letter(TenantOwned):
     pdf = models.BinaryField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    sending_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

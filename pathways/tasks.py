@@ -72,3 +72,33 @@ def remind_appointments() -> int:
     for tenant_id in tenants:
         remind_appointments_of_tenant.delay(str(tenant_id))
     return len(tenants)
+
+
+@tenant_task(name="pathways.reconcile_letters_of_tenant", acks_late=True, time_limit=120)
+def reconcile_letters_of_tenant(tenant_id: str) -> int:
+    from pathways.services.letters import letters_reconcile
+
+    return letters_reconcile(tenant=Tenant.objects.get(pk=tenant_id))
+
+
+@app.task(name="pathways.reconcile_letters")
+def reconcile_letters() -> int:
+    tenants = list(Tenant.objects.values_list("pk", flat=True))
+    for tenant_id in tenants:
+        reconcile_letters_of_tenant.delay(str(tenant_id))
+    return len(tenants)
+
+
+@tenant_task(name="pathways.periodic_reports_of_tenant", acks_late=True, time_limit=600)
+def periodic_reports_of_tenant(tenant_id: str) -> int:
+    from pathways.services.letters import periodic_reports
+
+    return periodic_reports(tenant=Tenant.objects.get(pk=tenant_id))
+
+
+@app.task(name="pathways.periodic_reports")
+def periodic_reports() -> int:
+    tenants = list(Tenant.objects.values_list("pk", flat=True))
+    for tenant_id in tenants:
+        periodic_reports_of_tenant.delay(str(tenant_id))
+    return len(tenants)

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from constel.access import (
@@ -142,4 +143,17 @@ def letter_retry(request: HttpRequest, letter_id: str) -> HttpResponse:
     if letter.status == Letter.Status.FAILED:
         send_letter_task.delay(str(letter.tenant_id), str(letter.pk))
         messages.success(request, _("The letter is being sent again."))
+    return redirect("pathways:worklist")
+
+
+@membership_required(cap=Cap.WORKLIST)
+@require_POST
+def letters_resend(request: HttpRequest) -> HttpResponse:
+    """After an SMTP outage: every failed letter of the programme queued again (those
+    already sent never are)."""
+    from pathways.services.letters import letters_resend as resend
+
+    n = resend(tenant=request.tenant)
+    messages.success(request, ngettext("%(n)s letter is being sent again.",
+                                       "%(n)s letters are being sent again.", n) % {"n": n})
     return redirect("pathways:worklist")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from constel.access import Cap, membership_required
+from constel.pdf import render as render_pdf
 from pathways.models import (
     Activity,
     Alert,
@@ -160,8 +161,6 @@ def _csv(rows: list[list], header: list[str]) -> bytes:
 def export(request: HttpRequest) -> HttpResponse:
     """All my data as a ZIP (right of access): identity, PPS versions, readings, alerts,
     letters, messages — CSV files and the PDF documents."""
-    import weasyprint
-
     patient = portal_patient(request)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -197,7 +196,7 @@ def export(request: HttpRequest) -> HttpResponse:
                 status=CarePlan.Status.DRAFT).prefetch_related("items"):
             html = render_to_string("portal/export_care_plan.html", {
                 "plan": plan, "patient": patient, "tenant": request.tenant})
-            z.writestr(f"pps/pps-v{plan.version}.pdf", weasyprint.HTML(string=html).write_pdf())
+            z.writestr(f"pps/pps-v{plan.version}.pdf", render_pdf(html))
         for letter in Letter.objects.filter(enrollment__patient=patient, pdf__isnull=False):
             z.writestr(f"courriers/{letter.created_at:%Y-%m-%d}-{letter.kind}.pdf",
                        bytes(letter.pdf))

@@ -321,6 +321,7 @@ ACCESS: dict[str, Entry] = {
     "alert-close": Entry(ok=roles(400, CLINICAL_TEAM), method="post", anonymous=401,
                          scoped=True, kwargs=lambda w: {"pk": _an_alert(w)}),
     "pathways:alerts": Entry(ok=roles(200, CLINICAL_TEAM), leak_check=True),
+    "pathways:letters_resend": Entry(ok=roles(302, CLINICAL_TEAM), method="post"),
     "pathways:alert_count": Entry(ok=roles(200, CLINICAL_TEAM)),
     "pathways:letter_retry": Entry(ok=roles(302, CLINICAL_TEAM), method="post", scoped=True,
                                    kwargs=lambda w: {"letter_id": _letter(w)}),

@@ -130,3 +130,88 @@ def test_failed_letter_shows_on_the_worklist_and_is_retried(client, login, world
     client.post(reverse("pathways:letter_retry", args=[letter.pk]))
     (letter,) = _letters(world, kind="pps")
     assert letter.status == "sent" and len(mail.outbox) == 1
+
+
+def test_worker_killed_while_sending_neither_duplicates_nor_loses(world):
+    """Killed after "sending" was committed and before "sent": a redelivered task does not
+    send blindly; the periodic reconciliation flags the letter for a person; the retry then
+    sends it, once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pathways.services.letters import letters_reconcile
+
+    (letter,) = _letters(world, kind="pps")
+    with tenant_context(world.tenant):
+        Letter.objects.filter(pk=letter.pk).update(status="sending",
+                                                   sending_at=timezone.now())
+    assert letter_send(letter_id=letter.pk, tenant_id=world.tenant.pk) == "sending"
+    assert len(mail.outbox) == 0
+    assert letters_reconcile(tenant=world.tenant) == 0  # not stale yet
+    assert letters_reconcile(tenant=world.tenant,
+                             now=timezone.now() + timedelta(minutes=11)) == 1
+    (flagged,) = _letters(world, kind="pps")
+    assert flagged.status == "failed" and "check with the GP" in flagged.last_error
+    assert letter_send(letter_id=letter.pk, tenant_id=world.tenant.pk) == "sent"
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<letter-{letter.pk}@constel>"
+
+
+def test_batch_resend_after_an_outage_skips_letters_already_sent(world, monkeypatch, capsys):
+    from django.core.mail import EmailMessage
+    from django.core.management import call_command
+
+    from tests.factories import follow_up_patient
+
+    follow_up_patient(world, "SECOND")
+    letters = _letters(world, kind="pps")
+    assert len(letters) == 2
+    letter_send(letter_id=letters[0].pk, tenant_id=world.tenant.pk)  # sent before the outage
+    real_send = EmailMessage.send
+    monkeypatch.setattr(EmailMessage, "send", lambda self, *a, **k: (_ for _ in ()).throw(
+        ConnectionRefusedError("smtp down")))
+    with pytest.raises(OSError):
+        letter_send(letter_id=letters[1].pk, tenant_id=world.tenant.pk)
+    monkeypatch.setattr(EmailMessage, "send", real_send)
+    call_command("resend_letters", "--tenant", world.tenant.slug)  # eager in the tests
+    assert "1 letter(s) queued again." in capsys.readouterr().out
+    assert len(mail.outbox) == 2
+    assert {lt.status for lt in _letters(world, kind="pps")} == {"sent"}
+    call_command("resend_letters", "--tenant", world.tenant.slug)
+    assert "0 letter(s)" in capsys.readouterr().out and len(mail.outbox) == 2
+
+
+def test_pdf_uses_the_shipped_fonts_and_never_the_network():
+    from constel.pdf import FONTS, _fonts_css, fetcher, render
+
+    fetch = fetcher()
+    fetch = getattr(fetch, "fetch", fetch)
+    with pytest.raises(ValueError, match="disallowed protocol"):
+        fetch("https://example.com/logo.png")
+    font = fetch((FONTS / "DejaVuSans.ttf").as_uri())  # the shipped face is reachable
+    assert font is not None
+    assert (FONTS / "DejaVuSans.ttf").as_uri() in _fonts_css()
+    assert (FONTS / "LICENSE-DejaVu.txt").exists()
+    pdf = render('<html><body><p>Bonjour <b>Docteur</b></p>'
+                 '<img src="https://example.com/logo.png"></body></html>')
+    assert pdf.startswith(b"%PDF")
+
+
+def test_quarterly_follow_up_report_once_per_period(world):
+    from datetime import date, timedelta
+
+    from pathways.models import EnrollmentTransition
+    from pathways.services.letters import periodic_reports
+
+    today = date(2026, 11, 25)
+    with tenant_context(world.tenant):
+        EnrollmentTransition.objects.filter(enrollment=world.enrollment,
+                                            to_phase="follow_up_y1").update(
+            effective_on=today - timedelta(days=100))
+    assert periodic_reports(tenant=world.tenant, today=today - timedelta(days=20)) == 0
+    assert periodic_reports(tenant=world.tenant, today=today) == 1
+    assert periodic_reports(tenant=world.tenant, today=today) == 0  # same period: no second
+    (letter,) = _letters(world, kind="periodic")
+    assert "Sessions and consultations done" in letter.body
+    assert letter.event_key.startswith("periodic:2026-08-17")

@@ -128,6 +128,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "remind-gps": {"task": "pathways.remind_gps", "schedule": 3600.0},
     # Missing-data alerts, readings a lost message left unevaluated, critical escalation.
     "telefollow-up-sweep": {"task": "pathways.sweep", "schedule": 300.0},
+    # Letters left "sending" by an interrupted worker: flagged for a person to check.
+    "reconcile-letters": {"task": "pathways.reconcile_letters", "schedule": 600.0},
+    # The GPs' periodic follow-up reports (one per patient and period; daily is safe).
+    "periodic-reports": {"task": "pathways.periodic_reports",
+                         "schedule": crontab(hour=6, minute=0)},
     # Appointment reminders by SMS, the evening before.
     "remind-appointments": {"task": "pathways.remind_appointments",
                             "schedule": crontab(hour=17, minute=30)},

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
+from datetime import timedelta
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
@@ -13,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from constel.models import Tenant
+from constel.pdf import render
 from constel.tenancy import tenant_context
 from pathways.models import Enrollment, Letter
 
@@ -43,24 +45,34 @@ def letter_create(*, enrollment: Enrollment, kind: str, event_key: str, subject:
 
 
 def render_pdf(letter: Letter) -> bytes:
-    import weasyprint
-
     enrollment = letter.enrollment
     patient = enrollment.patient
     html = render_to_string("letters/letter.html", {
         "letter": letter, "patient": patient, "gp": letter.gp,
         "tenant": Tenant.objects.get(pk=letter.tenant_id), "now": timezone.localtime()})
-    return weasyprint.HTML(string=html).write_pdf()
+    return render(html)
+
+
+#: a letter "sending" for longer than this was interrupted (worker killed mid-send)
+SENDING_TIMEOUT = timedelta(minutes=10)
 
 
 def letter_send(*, letter_id, tenant_id) -> str:
-    """Render (once) and send (once). Returns the final status; a transient SMTP error is
-    recorded on the letter ("failed", attempts, error) and then raised for the retry."""
-    error: Exception | None = None
+    """Render (once) and send (once), in three steps so that a worker killed at any point
+    never sends twice and loses nothing:
+
+    1. under the row lock: render the PDF if needed, mark "sending", count the attempt —
+       committed before any e-mail leaves;
+    2. send the e-mail (Message-ID fixed per letter, so a receiving system can deduplicate);
+    3. mark "sent" (or "failed" with the error, raised again for the task's retry).
+
+    A redelivered task finds "sent" (nothing to do) or "sending" (another worker is on it, or
+    it was interrupted: ``letters_reconcile`` flags it for a person to check)."""
     with tenant_context(tenant_id), transaction.atomic():
         letter = (Letter.objects.select_for_update(of=("self",))
                   .select_related("enrollment__patient", "gp").get(pk=letter_id))
-        if letter.status in (Letter.Status.SENT, Letter.Status.NO_ADDRESS):
+        if letter.status in (Letter.Status.SENT, Letter.Status.NO_ADDRESS,
+                             Letter.Status.SENDING):
             return letter.status
         if not letter.pdf:
             pdf = render_pdf(letter)
@@ -72,18 +84,113 @@ def letter_send(*, letter_id, tenant_id) -> str:
             letter.save()
             return letter.status
         letter.attempts += 1
-        try:
-            message = EmailMessage(letter.subject, letter.body, None, [address])
-            message.attach(f"courrier-{letter.pk}.pdf", bytes(letter.pdf), "application/pdf")
-            message.send()
-        except TRANSIENT as exc:
-            letter.status = Letter.Status.FAILED
-            letter.last_error = str(exc)[:300]
-            error = exc
+        letter.status = Letter.Status.SENDING
+        letter.sending_at = timezone.now()
+        letter.save()
+    error: Exception | None = None
+    try:
+        message = EmailMessage(letter.subject, letter.body, None, [address],
+                               headers={"Message-ID": f"<letter-{letter.pk}@constel>"})
+        message.attach(f"courrier-{letter.pk}.pdf", bytes(letter.pdf), "application/pdf")
+        message.send()
+    except TRANSIENT as exc:
+        error = exc
+    with tenant_context(tenant_id), transaction.atomic():
+        letter = Letter.objects.select_for_update(of=("self",)).get(pk=letter_id)
+        if error is None:
+            letter.status, letter.sent_at, letter.last_error = (
+                Letter.Status.SENT, timezone.now(), "")
         else:
-            letter.status, letter.sent_at = Letter.Status.SENT, timezone.now()
-            letter.last_error = ""
+            letter.status, letter.last_error = Letter.Status.FAILED, str(error)[:300]
         letter.save()
     if error is not None:
         raise error
     return letter.status
+
+
+def letters_reconcile(*, tenant: Tenant, now=None) -> int:
+    """Periodic: letters left "sending" (a worker killed between handing the e-mail to the
+    SMTP server and recording it) cannot be known sent or not; they become "failed" with a
+    note, on the nurse's worklist, to be checked with the GP before a retry — never resent
+    blindly (no duplicate), never forgotten (no loss)."""
+    now = now or timezone.now()
+    with tenant_context(tenant):
+        return Letter.objects.filter(status=Letter.Status.SENDING,
+                                     sending_at__lt=now - SENDING_TIMEOUT).update(
+            status=Letter.Status.FAILED,
+            last_error="Interrupted while sending: check with the GP whether it arrived "
+                       "before sending it again.")
+
+
+def letters_resend(*, tenant: Tenant, letter_ids=None, since=None) -> int:
+    """Batch (after an SMTP outage): queue the failed letters (all, or those given, or those
+    created since a date) again. Letters already sent are never queued: no duplicate."""
+    from pathways.tasks import send_letter_task
+
+    with tenant_context(tenant):
+        qs = Letter.objects.filter(status__in=[Letter.Status.FAILED, Letter.Status.DRAFT,
+                                               Letter.Status.RENDERED])
+        if letter_ids is not None:
+            qs = qs.filter(pk__in=letter_ids)
+        if since is not None:
+            qs = qs.filter(created_at__date__gte=since)
+        ids = [str(pk) for pk in qs.values_list("pk", flat=True)]
+    for pk in ids:
+        send_letter_task.delay(str(tenant.pk), pk)
+    return len(ids)
+
+
+def periodic_reports(*, tenant: Tenant, today=None) -> int:
+    """The "bilan de suivi périodique": every ``tenant.periodic_report_months`` months of
+    follow-up, a letter to the GP with the sessions done and a synthesis of the alerts of the
+    period. One per enrollment and period (the period is the event), so running daily is
+    safe."""
+    from django.utils.translation import gettext as _
+
+    from billing.rules import add_months
+    from pathways.models import Activity, Alert, EnrollmentTransition, Phase
+
+    today = today or timezone.localdate()
+    months = tenant.periodic_report_months or 3
+    created = 0
+    with tenant_context(tenant), transaction.atomic():
+        starts = dict(EnrollmentTransition.objects.filter(
+            to_phase=Phase.FOLLOW_UP_Y1, enrollment__phase__in=[
+                Phase.FOLLOW_UP_Y1, Phase.ANNUAL_UPDATE, Phase.FOLLOW_UP_Y2,
+                Phase.FINAL_ASSESSMENT]).values_list("enrollment_id", "effective_on"))
+        enrollments = {e.pk: e for e in Enrollment.objects.filter(pk__in=starts)
+                       .select_related("patient__gp")}
+        for enrollment_id, start in starts.items():
+            k = 1
+            while add_months(start, months * (k + 1)) <= today:
+                k += 1
+            end = add_months(start, months * k)
+            if end > today:
+                continue  # the first period is not over yet
+            begin = add_months(start, months * (k - 1))
+            e = enrollments[enrollment_id]
+            done = (Activity.objects.filter(enrollment=e, status=Activity.Status.DONE,
+                                            scheduled_at__date__gte=begin,
+                                            scheduled_at__date__lt=end)
+                    .order_by("scheduled_at"))
+            alerts = Alert.objects.filter(enrollment=e, opened_at__date__gte=begin,
+                                          opened_at__date__lt=end).select_related("indicator")
+            lines = [_("Dear colleague,"), "",
+                     _("Follow-up report of your patient for %(begin)s – %(end)s.")
+                     % {"begin": f"{begin:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"}, "",
+                     _("Sessions and consultations done: %(n)s") % {"n": done.count()}]
+            lines += [f"- {timezone.localtime(a.scheduled_at):%d/%m/%Y} "
+                      f"{a.get_kind_display()}" for a in done[:30]]
+            lines += ["", _("Alerts: %(n)s") % {"n": alerts.count()}]
+            lines += [f"- {timezone.localtime(a.opened_at):%d/%m/%Y} {a.indicator.label} "
+                      f"({a.level}) — {a.get_status_display()}"
+                      f"{' : ' + a.get_outcome_display() if a.outcome else ''}"
+                      for a in alerts[:30]]
+            if letter_create(enrollment=e, kind=Letter.Kind.PERIODIC,
+                             event_key=f"periodic:{begin.isoformat()}",
+                             subject=_("Follow-up report %(begin)s – %(end)s — %(name)s")
+                             % {"begin": f"{begin:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}",
+                                "name": e.patient.display_name},
+                             body="\n".join(str(x) for x in lines)):
+                created += 1
+    return created
