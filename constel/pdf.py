@@ -3,6 +3,7 @@ the same output on every machine, whatever fonts it has."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -34,12 +35,22 @@ def fetcher():
     return URLFetcher(allowed_protocols={"file", "data"}, timeout=1)
 
 
-def render(html: str) -> bytes:
+@lru_cache(maxsize=1)
+def _shared():
+    """The font configuration and its stylesheet, parsed once per worker process (the
+    letters queue recycles its processes, which bounds what they hold)."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
     fetch = fetcher()
     css = weasyprint.CSS(string=_fonts_css(), font_config=fonts, url_fetcher=fetch)
+    return fonts, css, fetch
+
+
+def render(html: str) -> bytes:
+    import weasyprint
+
+    fonts, css, fetch = _shared()
     return weasyprint.HTML(string=html, url_fetcher=fetch).write_pdf(
         stylesheets=[css], font_config=fonts)

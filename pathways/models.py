@@ -497,7 +497,7 @@ from pathways.models_engagement import (  # noqa: E402,F401
     Questionnaire,
     QuestionnaireResponse,
 )
-from pathways.models_letters import Letter  # noqa: E402,F401
+from pathways.models_letters import Letter, LetterTemplate  # noqa: E402,F401
 from pathways.models_telefollowup import (  # noqa: E402,F401  (registered with this app)
     Alert,
     AlertEvent,

@@ -52,3 +52,22 @@ class Letter(TenantOwned):
         constraints = [models.UniqueConstraint(fields=["tenant", "kind", "event_key"],
                                                name="letter_once_per_event")]
         indexes = [models.Index(fields=["tenant", "status"])]
+
+
+class LetterTemplate(TenantOwned):
+    """The tenant's wording around a kind of letter: an opening and a closing (Django
+    template syntax over a restricted set of values: see pathways.services.letters
+    .TEMPLATE_VALUES). A template that does not render is refused; the previous one stays."""
+
+    kind = models.CharField(max_length=24, choices=Letter.Kind.choices)
+    opening = models.TextField(blank=True)
+    closing = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey("constel.User", null=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    history = clinical_history()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "kind"],
+                                               name="letter_template_one_per_kind")]

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -157,3 +157,68 @@ def letters_resend(request: HttpRequest) -> HttpResponse:
     messages.success(request, ngettext("%(n)s letter is being sent again.",
                                        "%(n)s letters are being sent again.", n) % {"n": n})
     return redirect("pathways:worklist")
+
+
+@membership_required(cap=Cap.CONFIG_CLINICAL)
+def letter_templates(request: HttpRequest) -> HttpResponse:
+    from pathways.models import Letter, LetterTemplate
+
+    saved = {t.kind: t for t in LetterTemplate.objects.for_tenant(request.tenant)}
+    return render(request, "pathways/letter_templates.html", {
+        "kinds": [(value, label, saved.get(value)) for value, label in Letter.Kind.choices]})
+
+
+@membership_required(cap=Cap.CONFIG_CLINICAL)
+@require_http_methods(["GET", "POST"])
+def letter_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """Edit the opening and closing of a kind of letter; "preview" renders a sample PDF with
+    the text as typed (nothing saved); "save" keeps it only if it renders."""
+    from django.core.exceptions import ValidationError
+
+    from pathways.models import Letter, LetterTemplate
+    from pathways.services import letters as letter_services
+
+    if kind not in Letter.Kind.values:
+        raise Http404
+    current = LetterTemplate.objects.for_tenant(request.tenant).filter(kind=kind).first()
+    form = {"opening": current.opening if current else "",
+            "closing": current.closing if current else ""}
+    errors: dict = {}
+    if request.method == "POST":
+        form = {"opening": request.POST.get("opening", ""),
+                "closing": request.POST.get("closing", "")}
+        try:
+            if request.POST.get("action") == "preview":
+                return _letter_preview(request, kind, form)
+            letter_services.letter_template_save(tenant=request.tenant, kind=kind,
+                                                 actor=request.user, **form)
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        else:
+            messages.success(request, _("Template saved: the next letters use it."))
+            return redirect("pathways:letter_template", kind)
+    return render(request, "pathways/letter_template.html", {
+        "kind": kind, "label": Letter.Kind(kind).label, "form": form, "errors": errors,
+        "values": letter_services.TEMPLATE_VALUES, "current": current},
+        status=400 if errors else 200)
+
+
+def _letter_preview(request: HttpRequest, kind: str, form: dict) -> HttpResponse:
+    """A sample letter of this kind with the typed text, as PDF (nothing stored)."""
+    from datetime import date
+
+    from pathways.models import Enrollment, Letter, LetterTemplate
+    from pathways.services.letters import render_frame, render_pdf
+    from patients.models import Patient, Professional
+
+    render_frame(form["opening"], form["closing"], {})  # raises with the part that fails
+    patient = Patient(tenant=request.tenant, birth_name="EXEMPLE", first_names="Jeanne",
+                      sex="F", birth_date=date(1950, 1, 1))
+    gp = Professional(tenant=request.tenant, kind="gp", first_name="Anne", last_name="Vidal")
+    letter = Letter(tenant=request.tenant, enrollment=Enrollment(patient=patient), gp=gp,
+                    kind=kind, subject=str(Letter.Kind(kind).label),
+                    body="(Le contenu propre à l'événement s'insère ici.)")
+    pdf = render_pdf(letter, template=LetterTemplate(tenant=request.tenant, kind=kind, **form))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="apercu.pdf"'
+    return response

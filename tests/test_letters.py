@@ -215,3 +215,35 @@ def test_quarterly_follow_up_report_once_per_period(world):
     (letter,) = _letters(world, kind="periodic")
     assert "Sessions and consultations done" in letter.body
     assert letter.event_key.startswith("periodic:2026-08-17")
+
+
+def test_programme_manager_edits_a_template_with_preview_and_errors_keep_the_old_one(
+        client, login, world, monkeypatch):
+    from pathways.models import LetterTemplate
+    from pathways.services import letters as letter_services
+
+    login(world.user(Role.PROGRAMME_MANAGER))
+    url = reverse("pathways:letter_template", args=["pps"])
+    saved = client.post(url, {"action": "save", "opening": "Cher confrère, voici le PPS de "
+                                                           "{{ patient_name }}.",
+                              "closing": "Bien confraternellement, l'équipe de {{ programme }}."})
+    assert saved.status_code == 302
+    broken = client.post(url, {"action": "save", "opening": "{% if %}", "closing": ""})
+    assert broken.status_code == 400 and 'aria-invalid="true"' in broken.content.decode()
+    with tenant_context(world.tenant):
+        assert LetterTemplate.objects.get(kind="pps").opening.startswith("Cher confrère")
+    preview = client.post(url, {"action": "preview", "opening": "Aperçu {{ gp_name }}",
+                                "closing": ""})
+    assert preview["Content-Type"] == "application/pdf" and preview.content.startswith(b"%PDF")
+    # The next letter carries the tenant's wording, with the patient's name filled in.
+    seen = {}
+    monkeypatch.setattr(letter_services, "render", lambda html: seen.setdefault("html", html)
+                        and b"%PDF-fake")
+    (letter,) = _letters(world, kind="pps")
+    letter_send(letter_id=letter.pk, tenant_id=world.tenant.pk)
+    assert "Cher confrère, voici le PPS de" in seen["html"]
+    assert world.patient.birth_name in seen["html"].split("Cher confrère")[1]
+    # A template cannot reach beyond the values it is given.
+    opening, _closing = letter_services.render_frame("{{ patient.user.password }}", "",
+                                                     {"patient_name": "X"})
+    assert opening == ""

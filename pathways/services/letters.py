@@ -8,15 +8,17 @@ import hashlib
 import smtplib
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from constel.models import Tenant
 from constel.pdf import render
 from constel.tenancy import tenant_context
-from pathways.models import Enrollment, Letter
+from pathways.models import Enrollment, Letter, LetterTemplate
 
 TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
@@ -44,13 +46,68 @@ def letter_create(*, enrollment: Enrollment, kind: str, event_key: str, subject:
         return letter
 
 
-def render_pdf(letter: Letter) -> bytes:
+#: what a tenant's letter template may use (never objects: a template cannot reach further)
+TEMPLATE_VALUES = ("patient_name", "patient_birth_date", "gp_name", "programme", "operator",
+                   "today", "kind")
+
+
+def template_values(*, patient, gp, tenant, kind_label: str) -> dict:
+    return {"patient_name": patient.display_name,
+            "patient_birth_date": f"{patient.birth_date:%d/%m/%Y}",
+            "gp_name": f"Dr {gp.first_name} {gp.last_name}" if gp else "",
+            "programme": tenant.name, "operator": tenant.operator,
+            "today": f"{timezone.localdate():%d/%m/%Y}", "kind": str(kind_label)}
+
+
+def render_frame(opening: str, closing: str, values: dict) -> tuple[str, str]:
+    """The tenant's opening and closing rendered over ``values`` (plain text); raises
+    ValidationError naming the part that does not render."""
+    from django.template import Context, Engine, TemplateSyntaxError
+
+    engine = Engine(autoescape=False)  # plain text; the letter page escapes it once
+    out = []
+    for field, source in (("opening", opening), ("closing", closing)):
+        try:
+            out.append(engine.from_string(source or "").render(Context(values)))
+        except (TemplateSyntaxError, ValueError, KeyError) as exc:
+            raise ValidationError({field: _("This text does not render: %(error)s")
+                                   % {"error": exc}}) from exc
+    return out[0], out[1]
+
+
+def render_pdf(letter: Letter, *, template: LetterTemplate | None = None) -> bytes:
     enrollment = letter.enrollment
     patient = enrollment.patient
+    tenant = Tenant.objects.get(pk=letter.tenant_id)
+    if template is None:
+        template = LetterTemplate.objects.filter(tenant_id=letter.tenant_id,
+                                                 kind=letter.kind).first()
+    opening = closing = ""
+    if template is not None:
+        opening, closing = render_frame(template.opening, template.closing, template_values(
+            patient=patient, gp=letter.gp, tenant=tenant,
+            kind_label=Letter.Kind(letter.kind).label))
     html = render_to_string("letters/letter.html", {
-        "letter": letter, "patient": patient, "gp": letter.gp,
-        "tenant": Tenant.objects.get(pk=letter.tenant_id), "now": timezone.localtime()})
+        "letter": letter, "patient": patient, "gp": letter.gp, "tenant": tenant,
+        "now": timezone.localtime(), "opening": opening, "closing": closing})
     return render(html)
+
+
+@transaction.atomic
+def letter_template_save(*, tenant: Tenant, kind: str, opening: str, closing: str,
+                         actor) -> LetterTemplate:
+    """Saved only if it renders (checked over sample values); otherwise the previous
+    template stays in force and the error names the part."""
+    if kind not in Letter.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of letter.")})
+    sample = {k: f"[{k}]" for k in TEMPLATE_VALUES}
+    render_frame(opening, closing, sample)
+    with tenant_context(tenant):
+        template, _created = LetterTemplate.objects.get_or_create(tenant=tenant, kind=kind)
+        template.opening, template.closing, template.updated_by = opening, closing, actor
+        template._history_user = actor
+        template.save()
+        return template
 
 
 #: a letter "sending" for longer than this was interrupted (worker killed mid-send)
