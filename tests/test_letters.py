@@ -247,3 +247,13 @@ def test_programme_manager_edits_a_template_with_preview_and_errors_keep_the_old
     opening, _closing = letter_services.render_frame("{{ patient.user.password }}", "",
                                                      {"patient_name": "X"})
     assert opening == ""
+
+
+def test_each_tenant_may_send_through_its_own_smtp_server(settings):
+    from pathways.services.letters import smtp_connection
+
+    settings.TENANT_SMTP = {"clinavenir": "smtp+tls://ide%40cl.fr:s3cr%2Ft@smtp.mssante.test:587"}
+    connection = smtp_connection("clinavenir")
+    assert (connection.host, connection.port, connection.username, connection.password,
+            connection.use_tls) == ("smtp.mssante.test", 587, "ide@cl.fr", "s3cr/t", True)
+    assert smtp_connection("lear") is None  # the default backend

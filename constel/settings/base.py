@@ -161,6 +161,11 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "constel.accounts.AccountAdapter"
+# Letters leave through the tenant's own SMTP server when it has one (MSSanté is SMTP-based):
+# CONSTEL_TENANT_SMTP='{"constel-action": "smtp+tls://user:password@smtp.mssante.example:587"}'
+# (secrets stay in the environment, never in the database); otherwise EMAIL_BACKEND.
+TENANT_SMTP: dict = env.json("CONSTEL_TENANT_SMTP", default={})
+
 # OpenID Connect (Pro Santé Connect is OIDC), enabled by settings and per tenant
 # (Tenant.oidc_login): an existing account only, matched by its verified e-mail.
 SOCIALACCOUNT_ADAPTER = "constel.accounts.SocialAccountAdapter"

@@ -110,6 +110,26 @@ def letter_template_save(*, tenant: Tenant, kind: str, opening: str, closing: st
         return template
 
 
+def smtp_connection(tenant_slug: str):
+    """The tenant's SMTP server (settings.TENANT_SMTP, an smtp:// or smtp+tls:// or
+    smtps:// URL), or None for the default e-mail backend."""
+    from urllib.parse import unquote, urlparse
+
+    from django.conf import settings
+    from django.core.mail import get_connection
+
+    url = settings.TENANT_SMTP.get(tenant_slug)
+    if not url:
+        return None
+    u = urlparse(url)
+    return get_connection("django.core.mail.backends.smtp.EmailBackend",
+                          host=u.hostname, port=u.port or (465 if u.scheme == "smtps" else 587),
+                          username=unquote(u.username or ""),
+                          password=unquote(u.password or ""),
+                          use_tls=u.scheme == "smtp+tls", use_ssl=u.scheme == "smtps",
+                          timeout=30)
+
+
 #: a letter "sending" for longer than this was interrupted (worker killed mid-send)
 SENDING_TIMEOUT = timedelta(minutes=10)
 
@@ -147,7 +167,9 @@ def letter_send(*, letter_id, tenant_id) -> str:
     error: Exception | None = None
     try:
         message = EmailMessage(letter.subject, letter.body, None, [address],
-                               headers={"Message-ID": f"<letter-{letter.pk}@constel>"})
+                               headers={"Message-ID": f"<letter-{letter.pk}@constel>"},
+                               connection=smtp_connection(
+                                   Tenant.objects.get(pk=tenant_id).slug))
         message.attach(f"courrier-{letter.pk}.pdf", bytes(letter.pdf), "application/pdf")
         message.send()
     except TRANSIENT as exc:
