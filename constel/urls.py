@@ -22,6 +22,7 @@ urlpatterns = [
     path("gp/", include("portal.gp_urls")),
     path("billing/", include("billing.urls")),
     path("api/v1/", include(api_urlpatterns)),
+    path("fhir/R4/", include("pathways.fhir_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("accounts/", include("allauth.urls")),

@@ -372,6 +372,16 @@ ACCESS: dict[str, Entry] = {
                                        scoped=True),
     "pathways:message_attachment": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
                                          kwargs=lambda w: {"attachment_id": _attachment(w)}),
+    # FHIR: clinical data, the API's scope; errors are OperationOutcomes (401 anonymous).
+    "fhir:patient": Entry(ok=roles(200, CLINICAL, R.GP), anonymous=401, scoped=True,
+                          kwargs=lambda w: {"patient_id": w.patient.pk}),
+    "fhir:everything": Entry(ok=roles(200, CLINICAL, R.GP), anonymous=401, scoped=True,
+                             kwargs=lambda w: {"patient_id": w.patient.pk}),
+    "fhir:practitioner": Entry(ok=roles(200, CLINICAL, R.GP), anonymous=401, scoped=True,
+                               kwargs=lambda w: {"practitioner_id": w.patient.gp_id}),
+    "fhir:observations": Entry(ok=roles(400, CLINICAL, R.GP), anonymous=401, leak_check=True),
+    "fhir:care_plans": Entry(ok=roles(400, CLINICAL, R.GP), anonymous=401, leak_check=True),
+    "fhir:flags": Entry(ok=roles(400, CLINICAL, R.GP), anonymous=401, leak_check=True),
     # Billing: statements are finance's; the programme manager sees aggregates only.
     "billing:statements": Entry(ok={R.FINANCE: 200}, leak_check=True),
     "billing:compile": Entry(ok={R.FINANCE: 302}, method="post"),
