@@ -492,6 +492,7 @@ class FinalAssessment(TenantOwned):
 from pathways.models_engagement import (  # noqa: E402,F401
     ContentAssignment,
     ContentItem,
+    EvaluationExport,
     Message,
     MessageAttachment,
     Questionnaire,

@@ -139,3 +139,18 @@ class QuestionnaireResponse(TenantOwned):
         """(question, answer) for a defined questionnaire, in order."""
         questions = self.questionnaire.questions if self.questionnaire_id else []
         return list(zip(questions, self.answers, strict=False))
+
+
+class EvaluationExport(TenantOwned):
+    """Every pseudonymised export for the evaluation: who, when, which period, how much."""
+
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                           related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    patients = models.PositiveIntegerField()
+    excluded_objections = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-at"]

@@ -21,6 +21,7 @@ urlpatterns += [
     path("messages/attachments/<uuid:attachment_id>/", views_messages.message_attachment,
          name="message_attachment"),
     path("contents/", views_messages.contents, name="contents"),
+    path("evaluation/export/", views_messages.evaluation_export, name="evaluation_export"),
     path("contents/<uuid:item_id>/video/", views_messages.content_video, name="content_video"),
     path("messages/<uuid:patient_id>/give-content/", views_messages.content_assign,
          name="content_assign"),

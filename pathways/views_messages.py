@@ -110,3 +110,29 @@ def content_video(request: HttpRequest, item_id) -> HttpResponse:
     if item is None:
         raise Http404
     return FileResponse(item.video.open("rb"), content_type=item.video_type)
+
+
+@membership_required(cap=Cap.EVALUATION_EXPORT)
+@require_http_methods(["GET", "POST"])
+def evaluation_export(request: HttpRequest) -> HttpResponse:
+    """The pseudonymised export for the evaluators (ZIP of CSV files with a dictionary)."""
+    from pathways.models import EvaluationExport
+    from pathways.services.evaluation import evaluation_export as export
+    from pathways.services.evaluation import parse_period
+
+    errors: dict = {}
+    if request.method == "POST":
+        try:
+            start, end = parse_period(request.POST.get("start", ""),
+                                      request.POST.get("end", ""))
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+        else:
+            data = export(tenant=request.tenant, start=start, end=end, by=request.user)
+            response = HttpResponse(data, content_type="application/zip")
+            response["Content-Disposition"] = (
+                f'attachment; filename="evaluation-{request.tenant.slug}-{start}-{end}.zip"')
+            return response
+    log = EvaluationExport.objects.for_tenant(request.tenant).select_related("by")[:20]
+    return render(request, "pathways/evaluation_export.html", {
+        "errors": errors, "form": request.POST, "log": log}, status=400 if errors else 200)

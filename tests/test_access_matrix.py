@@ -372,6 +372,8 @@ ACCESS: dict[str, Entry] = {
                                        scoped=True),
     "pathways:message_attachment": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
                                          kwargs=lambda w: {"attachment_id": _attachment(w)}),
+    "pathways:evaluation_export": Entry(ok=roles(200, R.PROGRAMME_MANAGER, R.EVALUATOR),
+                                        leak_check=True),
     # FHIR: clinical data, the API's scope; errors are OperationOutcomes (401 anonymous).
     "fhir:patient": Entry(ok=roles(200, CLINICAL, R.GP), anonymous=401, scoped=True,
                           kwargs=lambda w: {"patient_id": w.patient.pk}),
