@@ -131,6 +131,7 @@ def load(*, seed: int = 51, patients_per_tenant: int = 40) -> list[DemoLogin]:
         _patients(tenant, rng, sites, gps, pros, patients_per_tenant, domain, logins)
         _billing(tenant, rng, finance=User.objects.get(email=f"facturation@{domain}"))
         _engagement(tenant, rng, nurse=User.objects.get(email=f"idec@{domain}"))
+        services.purposes_load(tenant=tenant)
     logins.append(DemoLogin("dr.vidal@medecin.demo", "GP in both programmes", "both"))
     logins.append(DemoLogin("admin@constel.demo", "Django admin (superuser)", "—"))
     return logins

@@ -68,6 +68,8 @@ class Tenant(models.Model):
         max_length=16, choices=PeriodKind.choices, default=PeriodKind.ANCHORED
     )
     critical_alert_delay_minutes = models.PositiveIntegerField(default=240)
+    #: years after the exit before a record is anonymised (health data: 20 years in France)
+    retention_years = models.PositiveSmallIntegerField(default=20)
     #: the GP's periodic follow-up report ("bilan de suivi périodique"), every N months
     periodic_report_months = models.PositiveSmallIntegerField(default=3)
     #: members may sign in with the OpenID Connect provider of the settings (Pro Santé Connect)
@@ -173,3 +175,20 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return "cst_" + secrets.token_urlsafe(32)
+
+
+class ProcessingPurpose(TenantOwned):
+    """The tenant's register of processing purposes (RGPD art. 30), shown to every user."""
+
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(_("purpose"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    data = models.TextField(_("data"))
+    recipients = models.TextField(_("recipients"))
+    retention = models.CharField(_("retention"), max_length=300)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return self.title

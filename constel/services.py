@@ -65,3 +65,37 @@ def membership_create(
         return Membership.objects.create(
             user=user, tenant=tenant, role=role, profession=profession, site=site
         )
+
+
+#: A starting register (RGPD art. 30) for an Article 51 programme; the tenant adapts it.
+DEFAULT_PURPOSES = [
+    ("Coordination des soins et télésuivi des patients inclus",
+     "Mission d'intérêt public (art. 6.1.e RGPD) ; prise en charge sanitaire (art. 9.2.h)",
+     "Identité (INS), pathologies, PPS, mesures, alertes, rendez-vous, messages, courriers",
+     "Équipe de coordination, professionnels assignés, médecin traitant (selon l'accord du "
+     "patient)", "20 ans après la sortie du programme (dossier médical), puis anonymisation"),
+    ("Facturation des forfaits et rémunération des professionnels",
+     "Obligation légale (art. 6.1.c) ; article 51 LFSS 2018",
+     "Identité, dates des étapes du parcours, forfaits ; séances réalisées",
+     "Service financier, Assurance maladie (relevés semestriels)",
+     "10 ans (pièces comptables)"),
+    ("Évaluation de l'expérimentation",
+     "Mission d'intérêt public (art. 6.1.e) ; recherche et évaluation (art. 9.2.j) — "
+     "le patient peut s'y opposer",
+     "Données pseudonymisées : année de naissance, parcours, mesures, alertes, questionnaires",
+     "Évaluateurs désignés (export pseudonymisé tracé)", "Durée de l'évaluation"),
+]
+
+
+def purposes_load(*, tenant: Tenant) -> int:
+    from constel.models import ProcessingPurpose
+
+    with tenant_context(tenant):
+        if ProcessingPurpose.objects.exists():
+            return 0
+        for position, (title, basis, data, recipients, retention) in enumerate(
+                DEFAULT_PURPOSES):
+            ProcessingPurpose.objects.create(tenant=tenant, position=position, title=title,
+                                             legal_basis=basis, data=data,
+                                             recipients=recipients, retention=retention)
+        return len(DEFAULT_PURPOSES)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("tenant/", views.tenant_choose, name="tenant_choose"),
     path("healthz", views.healthz, name="healthz"),
     path("audit/access-log/", views.access_log, name="access_log"),
+    path("privacy/", views.privacy, name="privacy"),
     path("settings/", include("constel.settings_urls")),
     path("patients/", include("patients.urls")),
     path("pathway/", include("pathways.urls")),

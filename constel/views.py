@@ -122,3 +122,12 @@ def server_error(request: HttpRequest) -> HttpResponse:
             conn.close_if_unusable_or_obsolete()
         return unavailable_response(request)
     return defaults.server_error(request)
+
+
+@membership_required
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The programme's register of processing purposes, for every user (patients too)."""
+    from constel.models import ProcessingPurpose
+
+    return render(request, "constel/privacy.html", {
+        "purposes": ProcessingPurpose.objects.for_tenant(request.tenant)})

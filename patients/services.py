@@ -6,8 +6,11 @@ on bad input, so forms and the API show the same field-level messages and nothin
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import secrets
+import zipfile
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -427,3 +431,118 @@ def carer_revoke(*, patient: Patient, carer_id, actor: User) -> None:
         access.revoked_by = actor
         access._history_user = actor
         access.save()
+
+
+# --- Right of access ---------------------------------------------------------------------------
+
+def _csv(rows: list[list], header: list[str]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def patient_data_zip(*, patient) -> bytes:
+    """All of a patient's data as a ZIP (right of access, RGPD art. 15): identity, PPS
+    versions (PDF), readings, alerts, messages and their attachments, letters (PDF),
+    questionnaires — for the portal's download and for staff answering a request."""
+    from constel.pdf import render as render_pdf
+    from pathways.models import (
+        Alert,
+        CarePlan,
+        Letter,
+        Message,
+        QuestionnaireResponse,
+        Reading,
+    )
+
+    tenant = Tenant.objects.get(pk=patient.tenant_id)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("identite.csv", _csv([[
+            patient.birth_name, patient.used_name, patient.first_names, patient.sex,
+            patient.birth_date.isoformat(), patient.ins if patient.ins_qualified else "",
+            patient.email, patient.phone]], ["nom_naissance", "nom_usage", "prenoms", "sexe",
+                                            "date_naissance", "ins", "email", "telephone"]))
+        readings = Reading.objects.filter(enrollment__patient=patient).select_related(
+            "indicator").order_by("measured_at")
+        z.writestr("mesures.csv", _csv([[r.indicator.code, r.indicator.label, r.value,
+                                         r.indicator.unit, r.measured_at.isoformat(),
+                                         r.entered_at.isoformat(), r.source] for r in readings],
+                                       ["code", "indicateur", "valeur", "unite", "mesure_le",
+                                        "saisie_le", "source"]))
+        alerts = Alert.objects.filter(enrollment__patient=patient).select_related("indicator")
+        z.writestr("alertes.csv", _csv([[a.indicator.label, a.level, a.status, a.outcome,
+                                         a.opened_at.isoformat(),
+                                         a.closed_at.isoformat() if a.closed_at else ""]
+                                        for a in alerts],
+                                       ["indicateur", "niveau", "statut", "issue", "ouverte_le",
+                                        "fermee_le"]))
+        thread = Message.objects.filter(patient=patient).prefetch_related("attachments")
+        z.writestr("messages.csv", _csv([[m.sent_at.isoformat(),
+                                          "patient" if m.from_patient else "equipe",
+                                          m.body, " ".join(a.name for a in m.attachments.all())]
+                                         for m in thread],
+                                        ["envoye_le", "de", "message", "pieces_jointes"]))
+        for m in thread:
+            for a in m.attachments.all():
+                z.writestr(f"pieces-jointes/{a.pk}-{a.name}", bytes(a.data))
+        for plan in CarePlan.objects.filter(enrollment__patient=patient).exclude(
+                status=CarePlan.Status.DRAFT).prefetch_related("items"):
+            html = render_to_string("portal/export_care_plan.html", {
+                "plan": plan, "patient": patient, "tenant": tenant})
+            z.writestr(f"pps/pps-v{plan.version}.pdf", render_pdf(html))
+        for letter in Letter.objects.filter(enrollment__patient=patient, pdf__isnull=False):
+            z.writestr(f"courriers/{letter.created_at:%Y-%m-%d}-{letter.kind}.pdf",
+                       bytes(letter.pdf))
+        for q in QuestionnaireResponse.objects.filter(patient=patient):
+            z.writestr(f"questionnaires/{q.kind}-{q.answered_at:%Y-%m-%d}.csv",
+                       _csv([[i + 1, a] for i, a in enumerate(q.answers)],
+                            ["question", "reponse"]))
+    return buf.getvalue()
+
+
+# --- Retention ------------------------------------------------------------------------------
+
+def retention_due(*, tenant: Tenant, today: date | None = None) -> list:
+    """Patients whose every enrollment ended more than ``tenant.retention_years`` ago."""
+    from django.db.models import Exists, Max, OuterRef
+
+    from pathways.models import Enrollment, Phase
+
+    today = today or timezone.localdate()
+    limit = date(today.year - tenant.retention_years, today.month, min(today.day, 28))
+    with tenant_context(tenant):
+        open_ = Enrollment.objects.filter(patient=OuterRef("pk")).exclude(
+            phase__in=[Phase.EXITED, Phase.DECLINED])
+        return list(Patient.objects.annotate(last_exit=Max("enrollments__exited_on"))
+                    .filter(last_exit__lt=limit).exclude(Exists(open_))
+                    .exclude(birth_name="ANONYME").order_by("last_exit"))
+
+
+@transaction.atomic
+def anonymise(*, patient: Patient) -> None:
+    """Once the retention period is over: the identity goes (and its history), messages and
+    attachments go, portal and carer logins close; what remains (pathway dates, readings,
+    claims already paid) no longer designates anyone."""
+    from pathways.models import Message
+    from patients.models import CarerAccess
+
+    with tenant_context(patient.tenant_id):
+        row = Patient.objects.select_for_update().get(pk=patient.pk)
+        user_id = row.user_id
+        for field, value in (("birth_name", "ANONYME"), ("used_name", ""),
+                             ("first_names", "-"), ("ins", ""), ("birth_place_code", ""),
+                             ("address", ""), ("phone", ""), ("email", ""), ("carer_name", ""),
+                             ("carer_phone", ""), ("user", None)):
+            setattr(row, field, value)
+        row.birth_date = date(row.birth_date.year, 1, 1)
+        row.save()
+        Patient.history.filter(id=row.pk).delete()
+        Message.objects.filter(patient=row).delete()
+        carers = list(CarerAccess.objects.filter(patient=row).values_list("user_id",
+                                                                           flat=True))
+        CarerAccess.objects.filter(patient=row).delete()
+    for uid in [u for u in [user_id, *carers] if u]:
+        User.objects.filter(pk=uid).update(is_active=False)

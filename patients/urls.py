@@ -13,6 +13,7 @@ urlpatterns = [
          name="diagnosis_end"),
     path("<uuid:patient_id>/consents/", views.consent, name="consent"),
     path("<uuid:patient_id>/invite/", views.invite, name="invite"),
+    path("<uuid:patient_id>/data.zip", views.data_export, name="data_export"),
     path("<uuid:patient_id>/carers/<uuid:carer_id>/revoke/", views.carer_revoke,
          name="carer_revoke"),
     path("catalogue/", views.pathology_catalogue, name="catalogue"),

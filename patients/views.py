@@ -274,3 +274,16 @@ def pathology_catalogue(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Catalogue saved."))
             return redirect("patients:catalogue")
     return render(request, "patients/catalogue.html", {"pathologies": pathologies})
+
+
+@membership_required(cap=Cap.PATIENT_EDIT)
+def data_export(request: HttpRequest, patient_id: str) -> HttpResponse:
+    """The patient's data as a ZIP, for staff answering a right-of-access request (the same
+    file as the portal's download; the read is in the access log)."""
+    patient = get_patient_or_404(request, patient_id, Cap.PATIENT_EDIT)
+    response = HttpResponse(services.patient_data_zip(patient=patient),
+                            content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="donnees-{patient.birth_name.lower()}-'
+        f'{timezone.localdate():%Y-%m-%d}.zip"')
+    return response

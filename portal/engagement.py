@@ -3,31 +3,21 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import zipfile
 from datetime import UTC, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from constel.access import Cap, membership_required
-from constel.pdf import render as render_pdf
 from pathways.models import (
     Activity,
-    Alert,
-    CarePlan,
-    Letter,
     Message,
     MessageAttachment,
-    QuestionnaireResponse,
-    Reading,
 )
 from pathways.services import engagement
 from portal.views import portal_patient
@@ -149,62 +139,13 @@ def appointments_ics(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _csv(rows: list[list], header: list[str]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
 @membership_required(cap=Cap.PORTAL)
 def export(request: HttpRequest) -> HttpResponse:
-    """All my data as a ZIP (right of access): identity, PPS versions, readings, alerts,
-    letters, messages — CSV files and the PDF documents."""
+    """All my data as a ZIP (right of access)."""
+    from patients.services import patient_data_zip
+
     patient = portal_patient(request)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("identite.csv", _csv([[
-            patient.birth_name, patient.used_name, patient.first_names, patient.sex,
-            patient.birth_date.isoformat(), patient.ins if patient.ins_qualified else "",
-            patient.email, patient.phone]], ["nom_naissance", "nom_usage", "prenoms", "sexe",
-                                            "date_naissance", "ins", "email", "telephone"]))
-        readings = Reading.objects.filter(enrollment__patient=patient).select_related(
-            "indicator").order_by("measured_at")
-        z.writestr("mesures.csv", _csv([[r.indicator.code, r.indicator.label, r.value,
-                                         r.indicator.unit, r.measured_at.isoformat(),
-                                         r.entered_at.isoformat(), r.source] for r in readings],
-                                       ["code", "indicateur", "valeur", "unite", "mesure_le",
-                                        "saisie_le", "source"]))
-        alerts = Alert.objects.filter(enrollment__patient=patient).select_related("indicator")
-        z.writestr("alertes.csv", _csv([[a.indicator.label, a.level, a.status, a.outcome,
-                                         a.opened_at.isoformat(),
-                                         a.closed_at.isoformat() if a.closed_at else ""]
-                                        for a in alerts],
-                                       ["indicateur", "niveau", "statut", "issue", "ouverte_le",
-                                        "fermee_le"]))
-        thread = Message.objects.filter(patient=patient).prefetch_related("attachments")
-        z.writestr("messages.csv", _csv([[m.sent_at.isoformat(),
-                                          _("me") if m.from_patient else _("care team"),
-                                          m.body, " ".join(a.name for a in m.attachments.all())]
-                                         for m in thread],
-                                        ["envoye_le", "de", "message", "pieces_jointes"]))
-        for m in thread:
-            for a in m.attachments.all():
-                z.writestr(f"pieces-jointes/{a.pk}-{a.name}", bytes(a.data))
-        for plan in CarePlan.objects.filter(enrollment__patient=patient).exclude(
-                status=CarePlan.Status.DRAFT).prefetch_related("items"):
-            html = render_to_string("portal/export_care_plan.html", {
-                "plan": plan, "patient": patient, "tenant": request.tenant})
-            z.writestr(f"pps/pps-v{plan.version}.pdf", render_pdf(html))
-        for letter in Letter.objects.filter(enrollment__patient=patient, pdf__isnull=False):
-            z.writestr(f"courriers/{letter.created_at:%Y-%m-%d}-{letter.kind}.pdf",
-                       bytes(letter.pdf))
-        for q in QuestionnaireResponse.objects.filter(patient=patient):
-            z.writestr(f"questionnaires/{q.kind}-{q.answered_at:%Y-%m-%d}.csv",
-                       _csv([[i + 1, a] for i, a in enumerate(q.answers)],
-                            ["question", "reponse"]))
-    response = HttpResponse(buf.getvalue(), content_type="application/zip")
+    response = HttpResponse(patient_data_zip(patient=patient), content_type="application/zip")
     response["Content-Disposition"] = (
         f'attachment; filename="mes-donnees-{timezone.localdate():%Y-%m-%d}.zip"')
     return response

@@ -184,6 +184,7 @@ ACCESS: dict[str, Entry] = {
     "tenant_choose": Entry(ok=roles(200, EVERYONE)),
     "healthz": Entry(ok=roles(200, EVERYONE), anonymous=200),
     "access_log": Entry(ok={R.PRIVACY_OFFICER: 200}, leak_check=True),
+    "privacy": Entry(ok=roles(200, EVERYONE), leak_check=True),
     "api_tokens": Entry(ok=roles(200, {r for r in Role if r not in
                                         (R.PROGRAMME_MANAGER, R.PRIVACY_OFFICER, R.EVALUATOR)})),
     "api_token_revoke": Entry(ok=roles(404, {r for r in Role if r not in
@@ -362,6 +363,7 @@ ACCESS: dict[str, Entry] = {
                                     kwargs=lambda w: {"item_id": _content(w).item_id}),
     "pathways:content_assign": Entry(ok=roles(302, CLINICAL_TEAM), method="post",
                                      kwargs=_patient, scoped=True),
+    "patients:data_export": Entry(ok=roles(200, EDITORS), kwargs=_patient, scoped=True),
     "patients:carer_revoke": Entry(ok=roles(302, EDITORS), method="post", scoped=True,
                                    kwargs=lambda w: {"patient_id": w.patient.pk,
                                                      "carer_id": NO_SUCH}),

@@ -61,3 +61,53 @@ def test_pseudonyms_are_stable_and_differ_between_programmes(world, other_world)
     a = pseudonym(world.tenant.pk, world.patient.pk)
     assert a == pseudonym(world.tenant.pk, world.patient.pk)
     assert a != pseudonym(other_world.tenant.pk, world.patient.pk)
+
+
+def test_staff_export_the_same_data_zip_on_request(client, login, world):
+    login(world.user(Role.SECRETARY))
+    response = client.get(reverse("patients:data_export", args=[world.patient.pk]))
+    z = zipfile.ZipFile(io.BytesIO(response.content))
+    assert world.patient.birth_name in z.read("identite.csv").decode()
+    from constel.models import AccessLog
+
+    with tenant_context(world.tenant):
+        assert AccessLog.objects.filter(patient_id=world.patient.pk,
+                                        view="patients:data_export").exists()
+
+
+def test_privacy_register_is_shown_to_everyone(client, login, world):
+    login(world.user(Role.PATIENT))
+    body = client.get(reverse("privacy")).content.decode()
+    assert "Coordination des soins" in body and "20 ans" in body
+    assert reverse("privacy") in client.get(reverse("portal:home")).content.decode()
+
+
+def test_retention_dry_run_then_anonymisation(world, capsys):
+    from datetime import date
+
+    from django.core.management import call_command
+
+    from pathways.models import Enrollment, Message
+    from pathways.services.engagement import message_send
+    from patients.models import Patient
+
+    message_send(patient=world.patient, author=world.user(Role.PATIENT), from_patient=True,
+                 body="Bonjour")
+    with tenant_context(world.tenant):
+        Enrollment.objects.filter(patient=world.patient).update(phase="exited",
+                                                               exited_on=date(2004, 5, 1))
+    call_command("purge_expired", "--tenant", world.tenant.slug)
+    assert "1 record(s)" in capsys.readouterr().out
+    with tenant_context(world.tenant):
+        assert Patient.objects.get(pk=world.patient.pk).birth_name == world.patient.birth_name
+    call_command("purge_expired", "--tenant", world.tenant.slug, "--apply")
+    with tenant_context(world.tenant):
+        p = Patient.objects.get(pk=world.patient.pk)
+        assert (p.birth_name, p.ins, p.email, p.birth_date) == ("ANONYME", "", "",
+                                                               date(1950, 1, 1))
+        assert not Patient.history.filter(id=p.pk, birth_name=world.patient.birth_name).exists()
+        assert not Message.objects.filter(patient=p).exists()
+    world.user(Role.PATIENT).refresh_from_db()
+    assert not world.user(Role.PATIENT).is_active
+    call_command("purge_expired", "--tenant", world.tenant.slug)
+    assert "0 record(s)" in capsys.readouterr().out

@@ -98,6 +98,7 @@ def world_factory(tenant: Tenant | None = None, *, patient_name: str = "DUPONT")
     from pathways.services.engagement import questionnaires_load
 
     questionnaires_load(tenant=tenant)
+    services.purposes_load(tenant=tenant)
     world = World(tenant=tenant, site=site)
     for role in Role:
         if role == Role.PATIENT:
