@@ -22,6 +22,7 @@ urlpatterns += [
          name="message_attachment"),
     path("contents/", views_messages.contents, name="contents"),
     path("evaluation/export/", views_messages.evaluation_export, name="evaluation_export"),
+    path("evaluation/dashboard/", views_messages.programme_dashboard, name="dashboard"),
     path("contents/<uuid:item_id>/video/", views_messages.content_video, name="content_video"),
     path("messages/<uuid:patient_id>/give-content/", views_messages.content_assign,
          name="content_assign"),

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -136,3 +137,53 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
     log = EvaluationExport.objects.for_tenant(request.tenant).select_related("by")[:20]
     return render(request, "pathways/evaluation_export.html", {
         "errors": errors, "form": request.POST, "log": log}, status=400 if errors else 200)
+
+
+@membership_required(cap=Cap.EVALUATION_DASHBOARD)
+def programme_dashboard(request: HttpRequest) -> HttpResponse:
+    """Aggregates for the programme manager, for a period and a site; CSV of each table."""
+    import csv
+    import io
+
+    from constel.models import Site
+    from pathways.dashboard import dashboard
+
+    errors: dict = {}
+    today = timezone.localdate()
+    start, end = request.tenant.claim_period_anchor, today
+    if request.GET.get("start") or request.GET.get("end"):
+        from pathways.services.evaluation import parse_period
+
+        try:
+            start, end = parse_period(request.GET.get("start") or start.isoformat(),
+                                      request.GET.get("end") or end.isoformat())
+        except ValidationError as exc:
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+    sites = list(Site.objects.for_tenant(request.tenant))
+    site = request.GET.get("site", "")
+    site_id = site if site and is_uuid(site) and any(str(s.pk) == site for s in sites) else None
+    tables = [] if errors else dashboard(tenant=request.tenant, start=start, end=end,
+                                         site_id=site_id)
+    wanted = request.GET.get("csv")
+    if wanted and not errors:
+        table = next((t for t in tables if t.key == wanted), None)
+        if table is None:
+            raise Http404
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(table.header)
+        writer.writerows(table.rows)
+        response = HttpResponse(out.getvalue().encode(), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{request.tenant.slug}-{table.key}-{start}-{end}.csv"')
+        return response
+    for t in tables:
+        if t.chart and t.rows:
+            top = max(r[1] for r in t.rows) or 1
+            t.bars = [(r[0], r[1], int(400 * r[1] / top), 22 * i + 16)
+                      for i, r in enumerate(t.rows)]
+            t.height = 22 * len(t.rows) + 8
+    return render(request, "pathways/dashboard.html", {
+        "tables": tables, "errors": errors, "start": start, "end": end, "sites": sites,
+        "site": site_id or "", "query": request.GET.urlencode()},
+        status=400 if errors else 200)

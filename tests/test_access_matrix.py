@@ -374,6 +374,7 @@ ACCESS: dict[str, Entry] = {
                                        scoped=True),
     "pathways:message_attachment": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
                                          kwargs=lambda w: {"attachment_id": _attachment(w)}),
+    "pathways:dashboard": Entry(ok={R.PROGRAMME_MANAGER: 200}, leak_check=True),
     "pathways:evaluation_export": Entry(ok=roles(200, R.PROGRAMME_MANAGER, R.EVALUATOR),
                                         leak_check=True),
     # FHIR: clinical data, the API's scope; errors are OperationOutcomes (401 anonymous).

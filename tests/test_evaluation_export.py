@@ -111,3 +111,29 @@ def test_retention_dry_run_then_anonymisation(world, capsys):
     assert not world.user(Role.PATIENT).is_active
     call_command("purge_expired", "--tenant", world.tenant.slug)
     assert "0 record(s)" in capsys.readouterr().out
+
+
+def test_programme_dashboard_figures_and_csv(client, login, world):
+    from pathways.services.telefollowup import evaluate_readings, reading_record
+
+    follow_up_patient(world, "DEUXIEME")
+    readings = reading_record(enrollment=world.enrollment, indicator_code="spo2", value="86",
+                              measured_at=timezone.now(), entered_by=None, source="portal")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+    login(world.user(Role.PROGRAMME_MANAGER))
+    url = reverse("pathways:dashboard")
+    page = client.get(url)
+    assert page.status_code == 200
+    tables = {t.key: t for t in page.context["tables"]}
+    month = f"{timezone.localdate():%Y-%m}"
+    assert dict((r[0], r[1]) for r in tables["inclusions"].rows)[month] == 2
+    active = dict(tables["active"].rows)
+    assert list(active.values())[:2] == [2, 2]
+    telefollowup = [r[1] for r in tables["telefollowup"].rows]
+    assert telefollowup[1] == 1  # one alert
+    csv_response = client.get(url, {"csv": "inclusions"})
+    rows = list(csv.reader(io.StringIO(csv_response.content.decode())))
+    assert rows[0] and [month, "2"] in rows
+    bad = client.get(url, {"start": "2025-06-01", "end": "2025-01-01"})
+    assert bad.status_code == 400
+    assert world.patient.birth_name not in page.content.decode()  # aggregates only
