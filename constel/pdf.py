@@ -3,6 +3,7 @@ the same output on every machine, whatever fonts it has."""
 
 from __future__ import annotations
 
+import atexit
 from functools import lru_cache
 from pathlib import Path
 
@@ -46,6 +47,10 @@ def _shared():
     fetch = fetcher()
     css = weasyprint.CSS(string=_fonts_css(), font_config=fonts, url_fetcher=fetch)
     return fonts, css, fetch
+
+
+# Let the cached font configuration go while the interpreter can still run its finaliser.
+atexit.register(_shared.cache_clear)
 
 
 def render(html: str) -> bytes:
