@@ -61,20 +61,22 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
                         chart=True))
     tables.append(Table("doors", _("Inclusions by entry door"), [_("Door"), _("Inclusions")],
                         [[str(Enrollment.Door(r["door"]).label), r["n"]] for r in
-                         in_period.values("door").annotate(n=Count("pk")).order_by("door")]))
+                         in_period.values("door").annotate(n=Count("pk")).order_by("door")],
+                        chart=True))
     groups: dict = {}
     for pid, group in GroupPeriod.objects.filter(patient_id__in=patient_ids).order_by(
             "valid_from", "recorded_at").values_list("patient_id", "group"):
         groups[pid] = group
     tables.append(Table("groups", _("Patients by group"), [_("Group"), _("Patients")],
-                        [[g, n] for g, n in sorted(Counter(groups.values()).items())]))
+                        [[g, n] for g, n in sorted(Counter(groups.values()).items())],
+                        chart=True))
     tables.append(Table("pathologies", _("Patients by pathology"), [_("Pathology"),
                         _("Patients")], [[r["pathology__label"], r["n"]] for r in
                                          Diagnosis.objects.filter(patient_id__in=patient_ids,
                                                                   ended_on=None)
                                          .values("pathology__label")
                                          .annotate(n=Count("patient", distinct=True))
-                                         .order_by("-n")]))
+                                         .order_by("-n")], chart=True))
     active = enrollments.exclude(phase__in=[Phase.EXITED, Phase.DECLINED]).count()
     tables.append(Table("active", _("Active file against the cap"), [_("Figure"), _("Value")], [
         [_("Patients followed now"), active],
@@ -84,7 +86,7 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
                         [[str(Enrollment.ExitReason(r["exit_reason"]).label), r["n"]]
                          for r in enrollments.filter(exited_on__gte=start, exited_on__lte=end)
                          .exclude(exit_reason="").values("exit_reason")
-                         .annotate(n=Count("pk")).order_by("-n")]))
+                         .annotate(n=Count("pk")).order_by("-n")], chart=True))
     tables.append(Table("physicians", _("Patients per GP"), [_("GP"), _("Patients")],
                         [[f"Dr {r['gp__first_name']} {r['gp__last_name']}", r["n"]] for r in
                          Patient.objects.filter(pk__in=patient_ids, gp__isnull=False)

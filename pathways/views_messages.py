@@ -180,7 +180,7 @@ def programme_dashboard(request: HttpRequest) -> HttpResponse:
     for t in tables:
         if t.chart and t.rows:
             top = max(r[1] for r in t.rows) or 1
-            t.bars = [(r[0], r[1], int(400 * r[1] / top), 22 * i + 16)
+            t.bars = [(str(r[0])[:24], r[1], int(300 * r[1] / top), 22 * i + 16)
                       for i, r in enumerate(t.rows)]
             t.height = 22 * len(t.rows) + 8
     return render(request, "pathways/dashboard.html", {
