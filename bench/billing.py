@@ -21,10 +21,11 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import recreate_database  # noqa: E402
 
 FLOOR = """
 CREATE TEMP TABLE floor AS
@@ -49,16 +50,6 @@ JOIN billing_tariff tr ON tr.kind_id = k.id AND tr.valid_from <= ev.on_
  AND (tr.valid_to IS NULL OR ev.on_ <= tr.valid_to)
 WHERE ev.on_ <= %s
 """
-
-
-def _recreate(url: str) -> str:
-    import psycopg
-
-    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS constel_bench_billing")
-        conn.execute("CREATE DATABASE constel_bench_billing")
-    return urlunparse(urlparse(url)._replace(path="/constel_bench_billing"))
 
 
 def run(size: int, seed: int) -> dict:
@@ -148,7 +139,7 @@ def main() -> int:
     if not url.startswith("postgres"):
         print("needs DATABASE_URL=postgres://… (run through tools/with_services.py)")
         return 2
-    os.environ["DATABASE_URL"] = _recreate(url)
+    os.environ["DATABASE_URL"] = recreate_database(url, "constel_bench_billing")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "constel.settings.dev")
     os.environ["DJANGO_DEBUG"] = "0"
     import django
@@ -160,7 +151,7 @@ def main() -> int:
             from django.db import connection
 
             connection.close()
-            _recreate(url)
+            recreate_database(url, "constel_bench_billing")
         r = run(size, args.seed)
         results.append(r)
         print(f"{r['size']:>7} enrollments: setup {r['setup']:.1f} s; compile {r['compile']:.2f} s "

@@ -24,20 +24,7 @@ from urllib.parse import urlparse, urlunparse
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _bench_db_url(url: str) -> str:
-    parts = urlparse(url)
-    return urlunparse(parts._replace(path="/constel_bench"))
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-
-    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS constel_bench")
-        conn.execute("CREATE DATABASE constel_bench")
-
+from bench.common import recreate_database  # noqa: E402
 
 BOUNDS_ONLY = """
 SELECT * FROM (
@@ -66,8 +53,7 @@ def main() -> int:
     if not url.startswith("postgres"):
         print("needs DATABASE_URL=postgres://… (run through tools/with_services.py)")
         return 2
-    _recreate(url)
-    os.environ["DATABASE_URL"] = _bench_db_url(url)
+    os.environ["DATABASE_URL"] = recreate_database(url, "constel_bench")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "constel.settings.dev")
     os.environ["CELERY_TASK_ALWAYS_EAGER"] = "1"
     import django

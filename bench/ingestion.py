@@ -25,20 +25,15 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import recreate_database  # noqa: E402
+
 
 def _setup(url: str, patients: int) -> list[dict]:
-    import psycopg
-
-    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS constel_bench_ingest")
-        conn.execute("CREATE DATABASE constel_bench_ingest")
-    os.environ["DATABASE_URL"] = urlunparse(urlparse(url)._replace(path="/constel_bench_ingest"))
+    os.environ["DATABASE_URL"] = recreate_database(url, "constel_bench_ingest")
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.ingest_settings"
     import django
 

@@ -17,25 +17,16 @@ import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import recreate_database  # noqa: E402
 
 PARAGRAPH = ("Le patient a bénéficié ce trimestre de ses séances d'activité physique adaptée "
              "et de ses consultations diététiques ; les mesures de poids et de saturation "
              "sont restées dans les seuils fixés par le PPS, sauf une alerte de saturation "
              "traitée par l'infirmière de coordination avec des conseils. ")
-
-
-def _recreate(url: str) -> str:
-    import psycopg
-
-    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS constel_bench_letters")
-        conn.execute("CREATE DATABASE constel_bench_letters")
-    return urlunparse(urlparse(url)._replace(path="/constel_bench_letters"))
 
 
 def main() -> int:
@@ -46,7 +37,7 @@ def main() -> int:
     if not url.startswith("postgres"):
         print("needs DATABASE_URL=postgres://… (run through tools/with_services.py)")
         return 2
-    os.environ["DATABASE_URL"] = _recreate(url)
+    os.environ["DATABASE_URL"] = recreate_database(url, "constel_bench_letters")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "constel.settings.dev")
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"

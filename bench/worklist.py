@@ -21,20 +21,11 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-
-def _recreate(url: str) -> str:
-    import psycopg
-
-    admin = urlunparse(urlparse(url)._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS constel_bench_worklist")
-        conn.execute("CREATE DATABASE constel_bench_worklist")
-    return urlunparse(urlparse(url)._replace(path="/constel_bench_worklist"))
+from bench.common import recreate_database  # noqa: E402
 
 
 def run(size: int, seed: int) -> dict:
@@ -123,7 +114,7 @@ def main() -> int:
     if not url.startswith("postgres"):
         print("needs DATABASE_URL=postgres://… (run through tools/with_services.py)")
         return 2
-    os.environ["DATABASE_URL"] = _recreate(url)
+    os.environ["DATABASE_URL"] = recreate_database(url, "constel_bench_worklist")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "constel.settings.dev")
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ["CONSTEL_REQUIRE_STAFF_MFA"] = "false"
@@ -141,7 +132,7 @@ def main() -> int:
             from django.db import connection
 
             connection.close()
-            _recreate(url)
+            recreate_database(url, "constel_bench_worklist")
         r = run(size, 4)
         results.append(r)
         base = results[0]

@@ -4,7 +4,6 @@ remuneration statements, exports (DESIGN §7)."""
 from __future__ import annotations
 
 import bisect
-import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from billing.models import (
 from constel.models import Tenant, User
 from constel.pdf import render as render_pdf
 from constel.tenancy import tenant_context
+from constel.utils import csv_bytes
 
 #: Professions paid from the forfaits (self-employed, DESIGN §7); the others are salaried
 #: or paid by ordinary insurance.
@@ -389,12 +389,9 @@ def _log(statement=None, remuneration=None, fmt="", by=None) -> None:
 
 
 def export_csv(statement: ClaimStatement, *, by: User | None) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(export_rows(statement))
+    data = csv_bytes(EXPORT_COLUMNS, export_rows(statement))
     _log(statement, fmt="csv", by=by)
-    return out.getvalue().encode("utf-8")
+    return data
 
 
 def export_xlsx(statement: ClaimStatement, *, by: User | None) -> bytes:
@@ -540,14 +537,12 @@ def remuneration_pdf(statement: RemunerationStatement, *, by: User | None) -> by
 
 
 def remuneration_csv(statement: RemunerationStatement, *, by: User | None) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
     pro = statement.professional
-    writer.writerow(["professional", "rpps", "profession", "date", "session", "minutes",
-                     "basis", "amount_eur"])
-    for line in statement.lines.all():
-        writer.writerow([f"{pro.first_name} {pro.last_name}", pro.rpps, pro.profession,
-                         line.on.isoformat(), line.label, line.minutes, line.basis,
-                         line.amount])
+    data = csv_bytes(
+        ["professional", "rpps", "profession", "date", "session", "minutes", "basis",
+         "amount_eur"],
+        [[f"{pro.first_name} {pro.last_name}", pro.rpps, pro.profession, line.on.isoformat(),
+          line.label, line.minutes, line.basis, line.amount]
+         for line in statement.lines.all()])
     _log(remuneration=statement, fmt="csv", by=by)
-    return out.getvalue().encode("utf-8")
+    return data

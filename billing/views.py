@@ -28,6 +28,7 @@ from billing.models import (
 )
 from constel.access import Cap, membership_required
 from constel.tenancy import get_object_for_tenant_or_404
+from constel.utils import field_errors
 
 EXPORTS = {
     "csv": ("text/csv; charset=utf-8", services.export_csv),
@@ -125,7 +126,7 @@ def tariffs(request: HttpRequest) -> HttpResponse:
                                     valid_from=day, amount=request.POST.get("amount", ""),
                                     actor=request.user)
             except ValidationError as exc:
-                errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+                errors = field_errors(exc)
             else:
                 messages.success(request, _("Tariff recorded."))
                 return redirect("billing:tariffs")

@@ -36,3 +36,14 @@ def tenant_task(*, name: str | None = None, **options: Any) -> Callable:
 
 def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
     transaction.on_commit(lambda: task.delay(*args, **kwargs))
+
+
+def fan_out(task: Any) -> int:
+    """Queue ``task`` once per tenant (each run enters its tenant's context): the shape of
+    every periodic job. Returns the number of tenants."""
+    from constel.models import Tenant
+
+    tenants = list(Tenant.objects.values_list("pk", flat=True))
+    for tenant_id in tenants:
+        task.delay(str(tenant_id))
+    return len(tenants)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from constel.celery import app
 from constel.models import Tenant
-from constel.tasks import tenant_task
+from constel.tasks import fan_out, tenant_task
 
 
 @tenant_task(name="pathways.remind_gps_of_tenant", acks_late=True, time_limit=300)
@@ -17,10 +17,7 @@ def remind_gps_of_tenant(tenant_id: str) -> int:
 @app.task(name="pathways.remind_gps")
 def remind_gps() -> int:
     """Fan out one task per tenant (each runs inside its tenant's context)."""
-    tenants = list(Tenant.objects.values_list("pk", flat=True))
-    for tenant_id in tenants:
-        remind_gps_of_tenant.delay(str(tenant_id))
-    return len(tenants)
+    return fan_out(remind_gps_of_tenant)
 
 
 @tenant_task(name="pathways.evaluate_readings", acks_late=True, time_limit=120,
@@ -42,10 +39,7 @@ def sweep_tenant(tenant_id: str) -> dict:
 @app.task(name="pathways.sweep")
 def sweep_all() -> int:
     """Missing data, late evaluations and auto-escalation, one task per tenant."""
-    tenants = list(Tenant.objects.values_list("pk", flat=True))
-    for tenant_id in tenants:
-        sweep_tenant.delay(str(tenant_id))
-    return len(tenants)
+    return fan_out(sweep_tenant)
 
 
 # Routed to the "letters" queue by CELERY_TASK_ROUTES (settings).
@@ -68,10 +62,7 @@ def remind_appointments_of_tenant(tenant_id: str) -> int:
 @app.task(name="pathways.remind_appointments")
 def remind_appointments() -> int:
     """Every evening: tomorrow's appointments, by SMS (patients may opt out)."""
-    tenants = list(Tenant.objects.values_list("pk", flat=True))
-    for tenant_id in tenants:
-        remind_appointments_of_tenant.delay(str(tenant_id))
-    return len(tenants)
+    return fan_out(remind_appointments_of_tenant)
 
 
 @tenant_task(name="pathways.reconcile_letters_of_tenant", acks_late=True, time_limit=120)
@@ -83,10 +74,8 @@ def reconcile_letters_of_tenant(tenant_id: str) -> int:
 
 @app.task(name="pathways.reconcile_letters")
 def reconcile_letters() -> int:
-    tenants = list(Tenant.objects.values_list("pk", flat=True))
-    for tenant_id in tenants:
-        reconcile_letters_of_tenant.delay(str(tenant_id))
-    return len(tenants)
+    """Letters left "sending" by an interrupted worker, one task per tenant."""
+    return fan_out(reconcile_letters_of_tenant)
 
 
 @tenant_task(name="pathways.periodic_reports_of_tenant", acks_late=True, time_limit=600)
@@ -98,7 +87,5 @@ def periodic_reports_of_tenant(tenant_id: str) -> int:
 
 @app.task(name="pathways.periodic_reports")
 def periodic_reports() -> int:
-    tenants = list(Tenant.objects.values_list("pk", flat=True))
-    for tenant_id in tenants:
-        periodic_reports_of_tenant.delay(str(tenant_id))
-    return len(tenants)
+    """The GPs' periodic follow-up reports, one task per tenant."""
+    return fan_out(periodic_reports_of_tenant)

@@ -24,6 +24,7 @@ from constel.access import (
     patients_in_scope,
 )
 from constel.tenancy import get_object_for_tenant_or_404
+from constel.utils import field_errors
 from pathways.models import Alert, Reading
 from pathways.services import telefollowup
 from pathways.views_care import _enrollment, _messages_from
@@ -193,7 +194,7 @@ def letter_template(request: HttpRequest, kind: str) -> HttpResponse:
             letter_services.letter_template_save(tenant=request.tenant, kind=kind,
                                                  actor=request.user, **form)
         except ValidationError as exc:
-            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            errors = field_errors(exc)
         else:
             messages.success(request, _("Template saved: the next letters use it."))
             return redirect("pathways:letter_template", kind)

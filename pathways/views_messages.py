@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from constel.access import Cap, get_patient_or_404, membership_required, patients_in_scope
-from constel.utils import is_uuid
+from constel.utils import csv_bytes, field_errors, is_uuid
 from pathways.models import Message, MessageAttachment, QuestionnaireResponse
 from pathways.services import engagement
 
@@ -29,7 +29,7 @@ def patient_messages(request: HttpRequest, patient_id) -> HttpResponse:
                                     body=request.POST.get("body", ""),
                                     attachment=request.FILES.get("attachment"))
         except ValidationError as exc:
-            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            errors = field_errors(exc)
         else:
             messages.success(request, _("Answer sent to the patient."))
             return redirect("pathways:patient_messages", patient.pk)
@@ -55,6 +55,11 @@ def message_attachment(request: HttpRequest, attachment_id) -> HttpResponse:
             pk=attachment_id, message__patient__in=scope)
     except (MessageAttachment.DoesNotExist, ValidationError, ValueError) as exc:
         raise Http404 from exc
+    return attachment_response(a)
+
+
+def attachment_response(a: MessageAttachment) -> HttpResponse:
+    """An attachment as a download, never rendered by the browser as something else."""
     response = HttpResponse(bytes(a.data), content_type=a.content_type)
     response["Content-Disposition"] = f'attachment; filename="{a.name}"'
     response["X-Content-Type-Options"] = "nosniff"
@@ -75,7 +80,7 @@ def contents(request: HttpRequest) -> HttpResponse:
                                       body=request.POST.get("body", ""),
                                       video=request.FILES.get("video"), actor=request.user)
         except ValidationError as exc:
-            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            errors = field_errors(exc)
         else:
             messages.success(request, _("Content added."))
             return redirect("pathways:contents")
@@ -127,7 +132,7 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
             start, end = parse_period(request.POST.get("start", ""),
                                       request.POST.get("end", ""))
         except ValidationError as exc:
-            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            errors = field_errors(exc)
         else:
             data = export(tenant=request.tenant, start=start, end=end, by=request.user)
             response = HttpResponse(data, content_type="application/zip")
@@ -142,9 +147,6 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
 @membership_required(cap=Cap.EVALUATION_DASHBOARD)
 def programme_dashboard(request: HttpRequest) -> HttpResponse:
     """Aggregates for the programme manager, for a period and a site; CSV of each table."""
-    import csv
-    import io
-
     from constel.models import Site
     from pathways.dashboard import dashboard
 
@@ -158,7 +160,7 @@ def programme_dashboard(request: HttpRequest) -> HttpResponse:
             start, end = parse_period(request.GET.get("start") or start.isoformat(),
                                       request.GET.get("end") or end.isoformat())
         except ValidationError as exc:
-            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            errors = field_errors(exc)
     sites = list(Site.objects.for_tenant(request.tenant))
     site = request.GET.get("site", "")
     site_id = site if site and is_uuid(site) and any(str(s.pk) == site for s in sites) else None
@@ -169,11 +171,8 @@ def programme_dashboard(request: HttpRequest) -> HttpResponse:
         table = next((t for t in tables if t.key == wanted), None)
         if table is None:
             raise Http404
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(table.header)
-        writer.writerows(table.rows)
-        response = HttpResponse(out.getvalue().encode(), content_type="text/csv; charset=utf-8")
+        response = HttpResponse(csv_bytes(table.header, table.rows),
+                                content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = (
             f'attachment; filename="{request.tenant.slug}-{table.key}-{start}-{end}.csv"')
         return response

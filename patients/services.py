@@ -6,7 +6,6 @@ on bad input, so forms and the API show the same field-level messages and nothin
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import secrets
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from constel.models import Membership, Tenant, User
 from constel.roles import Role
 from constel.tenancy import tenant_context
+from constel.utils import csv_bytes
 from patients.eligibility import group_of
 from patients.models import (
     CareAssignment,
@@ -435,14 +435,6 @@ def carer_revoke(*, patient: Patient, carer_id, actor: User) -> None:
 
 # --- Right of access ---------------------------------------------------------------------------
 
-def _csv(rows: list[list], header: list[str]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
 def patient_data_zip(*, patient) -> bytes:
     """All of a patient's data as a ZIP (right of access, RGPD art. 15): identity, PPS
     versions (PDF), readings, alerts, messages and their attachments, letters (PDF),
@@ -460,31 +452,29 @@ def patient_data_zip(*, patient) -> bytes:
     tenant = Tenant.objects.get(pk=patient.tenant_id)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("identite.csv", _csv([[
-            patient.birth_name, patient.used_name, patient.first_names, patient.sex,
-            patient.birth_date.isoformat(), patient.ins if patient.ins_qualified else "",
-            patient.email, patient.phone]], ["nom_naissance", "nom_usage", "prenoms", "sexe",
-                                            "date_naissance", "ins", "email", "telephone"]))
+        z.writestr("identite.csv", csv_bytes(
+            ["nom_naissance", "nom_usage", "prenoms", "sexe", "date_naissance", "ins", "email",
+             "telephone"],
+            [[patient.birth_name, patient.used_name, patient.first_names, patient.sex,
+              patient.birth_date.isoformat(), patient.ins if patient.ins_qualified else "",
+              patient.email, patient.phone]]))
         readings = Reading.objects.filter(enrollment__patient=patient).select_related(
             "indicator").order_by("measured_at")
-        z.writestr("mesures.csv", _csv([[r.indicator.code, r.indicator.label, r.value,
-                                         r.indicator.unit, r.measured_at.isoformat(),
-                                         r.entered_at.isoformat(), r.source] for r in readings],
-                                       ["code", "indicateur", "valeur", "unite", "mesure_le",
-                                        "saisie_le", "source"]))
+        z.writestr("mesures.csv", csv_bytes(
+            ["code", "indicateur", "valeur", "unite", "mesure_le", "saisie_le", "source"],
+            [[r.indicator.code, r.indicator.label, r.value, r.indicator.unit,
+              r.measured_at.isoformat(), r.entered_at.isoformat(), r.source]
+             for r in readings]))
         alerts = Alert.objects.filter(enrollment__patient=patient).select_related("indicator")
-        z.writestr("alertes.csv", _csv([[a.indicator.label, a.level, a.status, a.outcome,
-                                         a.opened_at.isoformat(),
-                                         a.closed_at.isoformat() if a.closed_at else ""]
-                                        for a in alerts],
-                                       ["indicateur", "niveau", "statut", "issue", "ouverte_le",
-                                        "fermee_le"]))
+        z.writestr("alertes.csv", csv_bytes(
+            ["indicateur", "niveau", "statut", "issue", "ouverte_le", "fermee_le"],
+            [[a.indicator.label, a.level, a.status, a.outcome, a.opened_at.isoformat(),
+              a.closed_at.isoformat() if a.closed_at else ""] for a in alerts]))
         thread = Message.objects.filter(patient=patient).prefetch_related("attachments")
-        z.writestr("messages.csv", _csv([[m.sent_at.isoformat(),
-                                          "patient" if m.from_patient else "equipe",
-                                          m.body, " ".join(a.name for a in m.attachments.all())]
-                                         for m in thread],
-                                        ["envoye_le", "de", "message", "pieces_jointes"]))
+        z.writestr("messages.csv", csv_bytes(
+            ["envoye_le", "de", "message", "pieces_jointes"],
+            [[m.sent_at.isoformat(), "patient" if m.from_patient else "equipe", m.body,
+              " ".join(a.name for a in m.attachments.all())] for m in thread]))
         for m in thread:
             for a in m.attachments.all():
                 z.writestr(f"pieces-jointes/{a.pk}-{a.name}", bytes(a.data))
@@ -498,8 +488,8 @@ def patient_data_zip(*, patient) -> bytes:
                        bytes(letter.pdf))
         for q in QuestionnaireResponse.objects.filter(patient=patient):
             z.writestr(f"questionnaires/{q.kind}-{q.answered_at:%Y-%m-%d}.csv",
-                       _csv([[i + 1, a] for i, a in enumerate(q.answers)],
-                            ["question", "reponse"]))
+                       csv_bytes(["question", "reponse"],
+                                 [[i + 1, a] for i, a in enumerate(q.answers)]))
     return buf.getvalue()
 
 

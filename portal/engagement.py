@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from constel.access import Cap, membership_required
+from constel.utils import field_errors
 from pathways.models import (
     Activity,
     Message,
@@ -34,7 +35,7 @@ def messages_view(request: HttpRequest) -> HttpResponse:
                                     body=request.POST.get("body", ""),
                                     attachment=request.FILES.get("attachment"))
         except ValidationError as exc:
-            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            errors = field_errors(exc)
         else:
             messages.success(request, _("Your message is sent to the care team."))
             return redirect("portal:messages")
@@ -53,14 +54,9 @@ def attachment(request: HttpRequest, attachment_id) -> HttpResponse:
         a = MessageAttachment.objects.get(pk=attachment_id, message__patient=patient)
     except (MessageAttachment.DoesNotExist, ValidationError, ValueError) as exc:
         raise Http404 from exc
-    return _file(a)
+    from pathways.views_messages import attachment_response
 
-
-def _file(a: MessageAttachment) -> HttpResponse:
-    response = HttpResponse(bytes(a.data), content_type=a.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{a.name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_response(a)
 
 
 @membership_required(cap=Cap.PORTAL)
@@ -73,7 +69,7 @@ def epices(request: HttpRequest) -> HttpResponse:
             engagement.epices_record(patient=patient, by=request.user, answers={
                 str(i): request.POST.get(f"q{i}") for i in range(11)})
         except ValidationError as exc:
-            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            errors = field_errors(exc)
         else:
             messages.success(request, _("Thank you: your answers are sent to the care team."))
             return redirect("portal:home")
@@ -206,7 +202,7 @@ def _questionnaire_page(request, questionnaire, *, patient=None, done: str):
                 answers={str(i): request.POST.get(f"q{i}")
                          for i in range(len(questionnaire.questions))})
         except ValidationError as exc:
-            errors = {k: " ".join(v) for k, v in exc.message_dict.items()}
+            errors = field_errors(exc)
         else:
             messages.success(request, _("Thank you for your answers."))
             return redirect(done)

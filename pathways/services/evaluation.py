@@ -4,7 +4,6 @@ or free text; patients who objected to evaluation use are left out; every export
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import io
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from constel.models import Tenant, User
 from constel.tenancy import tenant_context
+from constel.utils import csv_bytes
 
 DICTIONARY = [
     ("patients.csv", "pseudo_id", "keyed hash of the patient (HMAC-SHA256, per programme)"),
@@ -69,14 +69,6 @@ def parse_period(raw_start: str, raw_end: str) -> tuple[date, date]:
     return start, end
 
 
-def _csv(header: list[str], rows) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
 @transaction.atomic
 def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> bytes:
     from pathways.models import (
@@ -111,7 +103,7 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
                 "patient_id", "score"):
             epices[pid] = score
         files = {
-            "patients.csv": _csv(
+            "patients.csv": csv_bytes(
                 ["pseudo_id", "birth_year", "sex", "group", "pathologies", "door", "phase",
                  "included_on", "exited_on", "exit_reason", "smoker", "epices_score"],
                 [[pseudo[e.patient_id], e.patient.birth_date.year, e.patient.sex,
@@ -119,7 +111,7 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
                       e.patient_id, []))), e.door, e.phase, e.included_on,
                   e.exited_on or "", e.exit_reason, getattr(e.patient, "smoker", ""),
                   epices.get(e.patient_id, "")] for e in kept]),
-            "readings.csv": _csv(
+            "readings.csv": csv_bytes(
                 ["pseudo_id", "indicator", "loinc", "unit", "measured_on", "value", "source"],
                 [[pseudo[pid], code, loinc, unit, timezone.localtime(at).date(), value, src]
                  for pid, code, loinc, unit, at, value, src in Reading.objects.filter(
@@ -127,7 +119,7 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
                      measured_at__date__lte=end).order_by("measured_at").values_list(
                      "enrollment__patient_id", "indicator__code", "indicator__loinc",
                      "indicator__unit", "measured_at", "value", "source")]),
-            "alerts.csv": _csv(
+            "alerts.csv": csv_bytes(
                 ["pseudo_id", "indicator", "level", "status", "outcome", "opened_on",
                  "closed_on"],
                 [[pseudo[pid], code, level, status, outcome, timezone.localtime(o).date(),
@@ -137,7 +129,7 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
                      opened_at__date__lte=end).values_list(
                      "enrollment__patient_id", "indicator__code", "level", "status",
                      "outcome", "opened_at", "closed_at")]),
-            "activities.csv": _csv(
+            "activities.csv": csv_bytes(
                 ["pseudo_id", "kind", "profession", "on", "status", "minutes"],
                 [[pseudo[pid], kind, prof, timezone.localtime(at).date(), status, minutes]
                  for pid, kind, prof, at, status, minutes in Activity.objects.filter(
@@ -145,7 +137,7 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
                      scheduled_at__date__lte=end).values_list(
                      "enrollment__patient_id", "kind", "profession", "scheduled_at", "status",
                      "duration_minutes")]),
-            "questionnaires.csv": _csv(
+            "questionnaires.csv": csv_bytes(
                 ["pseudo_id", "questionnaire", "answered_on", "score", "answers"],
                 [[pseudo[pid], code or kind, timezone.localtime(at).date(), score or "",
                   # numbers and yes/no only: free text could name someone
@@ -156,7 +148,7 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
                          answered_at__date__lte=end).values_list(
                      "patient_id", "kind", "questionnaire__code", "answered_at", "score",
                      "answers")]),
-            "dictionary.csv": _csv(["file", "column", "meaning"], DICTIONARY),
+            "dictionary.csv": csv_bytes(["file", "column", "meaning"], DICTIONARY),
         }
         EvaluationExport.objects.create(tenant=tenant, by=by, period_start=start,
                                         period_end=end, patients=len(ids),
