@@ -1,5 +1,7 @@
-"""Settings for bench/ingestion.py: the development settings without debug (no query log),
-the project's URLs plus one bare view (bench/ingest_urls.py), a real Redis broker."""
+"""Settings for bench/ingestion.py and bench/load_test.py: the development settings without
+debug (no query log), the project's URLs plus the bare views (bench/ingest_urls.py), a real
+Redis broker. Staff logins without a second factor (the load test logs in with a password;
+production keeps CONSTEL_REQUIRE_STAFF_MFA on)."""
 
 from constel.settings.dev import *  # noqa: F403
 
@@ -7,3 +9,4 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "bench.ingest_urls"
 CELERY_TASK_ALWAYS_EAGER = False
+CONSTEL_REQUIRE_STAFF_MFA = False

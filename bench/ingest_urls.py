@@ -1,6 +1,7 @@
-"""The project's URLs plus the baseline of bench/ingestion.py: a bare view that does one
-INSERT of a reading on the same stack (middleware, tenant context, PostgreSQL as the
-application role), without authentication, validation or evaluation."""
+"""The project's URLs plus the baselines of bench/ingestion.py and bench/load_test.py: bare
+views that do one INSERT of a reading, or one SELECT, on the same stack (middleware, tenant
+context, PostgreSQL as the application role), without authentication, validation,
+evaluation or templates."""
 
 import json
 import uuid
@@ -28,7 +29,16 @@ def bare_insert(request):
     return HttpResponse(status=201)
 
 
+def bare_read(request):
+    """The floor of a page: one query inside the tenant context, a few bytes of HTML."""
+    with tenant_context(request.GET.get("tenant") or None), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM constel_tenant")
+        (n,) = cursor.fetchone()
+    return HttpResponse(f"<p>{n}</p>")
+
+
 urlpatterns = [
     path("bench/bare-insert/", bare_insert),
+    path("bench/bare-read/", bare_read),
     path("", include("constel.urls")),
 ]

@@ -147,12 +147,23 @@ def _profile(clients: list[dict]) -> int:
             assert response.status_code == 201, response.content
 
     go(20)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        go(1)
+    print(f"{len(queries)} SQL statements in one API call:")
+    for q in queries:
+        print("  ", q["sql"][:150])
     profile = cProfile.Profile()
     profile.enable()
     go(300)
     profile.disable()
     ours = "constel/|pathways/|patients/|rest_framework/(serial|fields)|celery|kombu"
-    pstats.Stats(profile).sort_stats("cumtime").print_stats(ours, 40)
+    stats = pstats.Stats(profile).sort_stats("cumtime")
+    stats.print_stats(ours, 40)
+    stats.print_callees("api_telefollowup.py.*create")
+    stats.sort_stats("tottime").print_stats(30)
     return 0
 
 

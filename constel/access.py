@@ -132,14 +132,15 @@ def patients_in_scope(membership: Membership) -> QuerySet[Patient]:
             assignments__professional__user_id=membership.user_id
         ).distinct()
     if role == Role.PATIENT:
-        # The patient's own record, or the one a carer was given a login to.
-        from django.db.models import Exists, OuterRef
-
+        # The patient's own record, or the one a carer was given a login to: a UNION of
+        # two index lookups (an OR with EXISTS would scan every patient of the tenant).
         from patients.models import CarerAccess
 
-        carer = CarerAccess.objects.filter(patient=OuterRef("pk"), user_id=membership.user_id,
-                                           revoked_at__isnull=True)
-        return qs.filter(Q(user_id=membership.user_id) | Exists(carer))
+        own = Patient.objects.filter(user_id=membership.user_id).order_by().values("pk")
+        carer = CarerAccess.objects.filter(user_id=membership.user_id,
+                                           revoked_at__isnull=True).order_by().values(
+                                               "patient_id")
+        return qs.filter(pk__in=own.union(carer))
     return qs.none()
 
 

@@ -44,6 +44,13 @@ def history_user(instance: Any = None, request: Any = None, **kwargs: Any) -> An
     return User(pk=user_id)
 
 
+def current_actor() -> tuple[int | None, str]:
+    """The acting user's id and the job's name, for history rows written in SQL: the
+    request's user (as simple-history's middleware records it) or the job's ``acting``."""
+    user = history_user(request=getattr(HistoricalRecords.context, "request", None))
+    return (user.pk if user is not None else None), _job.get()
+
+
 class AuditedHistory(models.Model):
     """Extra columns of every historical table."""
 

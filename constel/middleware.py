@@ -67,6 +67,20 @@ class TenantMiddleware:
             with tenant_context(None):
                 return self.get_response(request)
 
+        if request.api_token is not None:
+            # A token belongs to one programme: its membership is read inside that tenant's
+            # context, which the view then runs in (one context, one query).
+            with tenant_context(request.api_token.tenant, user_id=user.pk):
+                active = (Membership.objects.filter(user_id=user.pk, is_active=True)
+                          .select_related("tenant", "site").order_by("role").first())
+                if active is None:
+                    return JsonResponse({"detail": _("This token's programme access ended.")},
+                                        status=401)
+                request.memberships = [active]
+                request.membership = active
+                request.tenant = active.tenant
+                return self.get_response(request)
+
         with tenant_context(None, user_id=user.pk):
             memberships = list(
                 Membership.unscoped.filter(user_id=user.pk, is_active=True)
@@ -74,19 +88,11 @@ class TenantMiddleware:
                 .order_by("tenant__name", "role")
             )
         request.memberships = memberships
-        active = None
-        if request.api_token is not None:
-            active = next((m for m in memberships if m.tenant_id == request.api_token.tenant_id),
-                          None)
-            if active is None:
-                return JsonResponse({"detail": _("This token's programme access ended.")},
-                                    status=401)
-        else:
-            chosen = request.session.get(ACTIVE_MEMBERSHIP_SESSION_KEY)
-            active = next((m for m in memberships if str(m.pk) == chosen), None)
-            if active is None and len(memberships) == 1:
-                active = memberships[0]
-                request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = str(active.pk)
+        chosen = request.session.get(ACTIVE_MEMBERSHIP_SESSION_KEY)
+        active = next((m for m in memberships if str(m.pk) == chosen), None)
+        if active is None and len(memberships) == 1:
+            active = memberships[0]
+            request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = str(active.pk)
         if active is not None:
             request.membership = active
             request.tenant = active.tenant

@@ -35,7 +35,8 @@ def tenant_task(*, name: str | None = None, **options: Any) -> Callable:
 
 
 def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
-    transaction.on_commit(lambda: task.delay(*args, **kwargs))
+    # robust: a broker that cannot be reached is logged, not raised after the commit.
+    transaction.on_commit(lambda: task.delay(*args, **kwargs), robust=True)
 
 
 def fan_out(task: Any) -> int:

@@ -51,11 +51,27 @@ def _apply_to_connection(connection: Any) -> None:
     if connection.vendor != "postgresql":
         return
     tenant_id, user_id = _tenant_id.get(), _user_id.get()
+    connection._constel_durable = None
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT set_config('app.tenant_id', %s, false), set_config('app.user_id', %s, false)",
             [str(tenant_id) if tenant_id else "", str(user_id) if user_id else ""],
         )
+    # A setting made inside a transaction is undone by its rollback: only one made in
+    # autocommit is known to hold (see _durably_applied).
+    if connection.get_autocommit() and not connection.in_atomic_block:
+        connection._constel_durable = (tenant_id, user_id)
+
+
+def _durably_applied(state: tuple) -> bool:
+    """Every open PostgreSQL connection holds ``state``, set outside any transaction (so no
+    rollback can have undone it): entering that same state again needs no round trip."""
+    for conn in connections.all(initialized_only=True):
+        if conn.vendor != "postgresql" or conn.connection is None:
+            continue
+        if getattr(conn, "_constel_durable", None) != state:
+            return False
+    return True
 
 
 @receiver(connection_created)
@@ -63,6 +79,8 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
     # A connection opened inside a tenant context (or reopened after a failure) must carry it.
     if _tenant_id.get() is not None or _user_id.get() is not None:
         _apply_to_connection(connection)
+    else:
+        connection._constel_durable = (None, None)  # a new session: nothing set
 
 
 def _apply_to_open_connections(*, resetting: bool = False) -> None:
@@ -72,20 +90,35 @@ def _apply_to_open_connections(*, resetting: bool = False) -> None:
         try:
             _apply_to_connection(conn)
         except DatabaseError:
+            conn._constel_durable = None
             if not resetting:
                 raise
             # A connection whose tenant could not be reset must never be reused.
             conn.close()
 
 
+_SAME_USER: Any = object()
+
+
 @contextmanager
 def tenant_context(
-    tenant: Tenant | uuid.UUID | str | None, *, user_id: int | None = None
+    tenant: Tenant | uuid.UUID | str | None, *, user_id: int | None = _SAME_USER
 ) -> Iterator[None]:
-    """Make ``tenant`` current (None: no tenant, nothing visible) and restore on exit."""
+    """Make ``tenant`` current (None: no tenant, nothing visible) and restore on exit.
+
+    ``user_id`` unspecified keeps the current user when the tenant stays the same (a
+    service called from a request), none otherwise. Entering the state already in force
+    costs nothing when it is known to hold on every connection (set in autocommit)."""
     tenant_id = getattr(tenant, "pk", tenant)
     if isinstance(tenant_id, str):
         tenant_id = uuid.UUID(tenant_id)
+    if user_id is _SAME_USER:
+        user_id = _user_id.get() if tenant_id is not None and tenant_id == _tenant_id.get() \
+            else None
+    if (tenant_id, user_id) == (_tenant_id.get(), _user_id.get()) and _durably_applied(
+            (tenant_id, user_id)):
+        yield
+        return
     tenant_token = _tenant_id.set(tenant_id)
     user_token = _user_id.set(user_id)
     try:

@@ -13,7 +13,7 @@ from constel.api import HasCap
 from constel.roles import Role
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import is_uuid
-from pathways.models import Alert, Enrollment, Reading
+from pathways.models import Alert, AlertEvent, Enrollment, Reading
 from pathways.services import telefollowup
 
 
@@ -119,15 +119,20 @@ class ReadingViewSet(viewsets.GenericViewSet):
         # The answer carries the evaluation: run it now (the queued task then finds it done).
         telefollowup.evaluate_readings(tenant_id=request.tenant.pk,
                                        reading_ids=[r.pk for r in readings])
+        # The answer from the objects in hand: their evaluation marks and the alerts their
+        # breaches attached to, one query each.
         ids = [r.pk for r in readings]
-        readings = list(Reading.objects.for_tenant(request.tenant).filter(pk__in=ids)
-                        .select_related("indicator").order_by("indicator__position"))
-        alerts = (Alert.objects.for_tenant(request.tenant).filter(events__reading__in=ids)
-                  .select_related("indicator").distinct())
+        marks = dict(Reading.objects.for_tenant(request.tenant).filter(pk__in=ids)
+                     .values_list("pk", "evaluated_at"))
+        for reading in readings:
+            reading.evaluated_at = marks.get(reading.pk)
+        alerts = {row[0]: row for row in AlertEvent.objects.for_tenant(request.tenant)
+                  .filter(reading_id__in=ids).order_by("alert_id").values_list(
+                      "alert_id", "alert__level", "alert__status", "alert__indicator__code")}
         return Response({
             "readings": ReadingSerializer(readings, many=True).data,
-            "alerts": [{"id": str(a.pk), "level": a.level, "status": a.status,
-                        "indicator": a.indicator.code} for a in alerts],
+            "alerts": [{"id": str(pk), "level": level, "status": state, "indicator": code}
+                       for pk, level, state, code in alerts.values()],
         }, status=status.HTTP_201_CREATED)
 
 

@@ -46,19 +46,28 @@ class Reading(TenantOwned):
         PORTAL = "portal", _("Entered by the patient")
         NURSE_PHONE = "nurse_phone", _("Entered by the nurse after a call")
 
+    # The largest table: no single-column index on tenant, indicator or author (every query
+    # goes through the (tenant, enrollment, indicator, measured_at) index; a catalogue
+    # indicator or a user is never deleted, only retired), so a reading written or marked
+    # evaluated maintains three indexes, not six.
+    tenant = models.ForeignKey("constel.Tenant", on_delete=models.PROTECT, related_name="+",
+                               db_index=False)
     enrollment = models.ForeignKey("pathways.Enrollment", on_delete=models.CASCADE,
                                    related_name="readings")
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
+    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+",
+                                  db_index=False)
     value = models.DecimalField(max_digits=9, decimal_places=2)
     measured_at = models.DateTimeField()
     entered_at = models.DateTimeField(auto_now_add=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
-                                   on_delete=models.PROTECT, related_name="+")
+                                   on_delete=models.PROTECT, related_name="+", db_index=False)
     source = models.CharField(max_length=16, choices=Source.choices)
     measurement_id = models.UUIDField(default=uuid.uuid4)
     evaluated_at = models.DateTimeField(null=True, blank=True)
 
-    history = clinical_history()
+    # Its history is read per reading (the correction trail): only the id is indexed.
+    history = clinical_history(no_db_index=["tenant", "enrollment", "indicator",
+                                            "entered_by"])
 
     class Meta:
         ordering = ["-measured_at"]

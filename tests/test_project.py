@@ -31,6 +31,21 @@ def test_compose_has_the_production_shape():
     assert "constel_app" in services["web"]["environment"]["DATABASE_URL"]
 
 
+def test_every_queue_has_a_worker_in_the_production_shape(settings):
+    """A task routed to a queue nobody consumes would wait for ever: each queue of the routes
+    (and the default one) is listened to by a compose service."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    listened = set()
+    for service in compose["services"].values():
+        command = service.get("command") or []
+        if "worker" in command:
+            queues = command[command.index("-Q") + 1] if "-Q" in command else "celery"
+            listened |= set(queues.split(","))
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} | {"celery"}
+    assert routed <= listened, routed - listened
+    assert set(settings.CELERY_ALL_QUEUES.split(",")) == routed
+
+
 def test_ci_runs_make_test():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
 

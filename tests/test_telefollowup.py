@@ -101,6 +101,24 @@ def test_reading_is_evaluated_after_commit_into_an_alert(world, django_capture_o
         assert not Reading.objects.filter(evaluated_at__isnull=True).exists()
 
 
+def test_alert_opened_and_raised_by_the_worker_is_in_the_history_with_the_job(world):
+    from constel.audit import acting
+
+    with acting(job="evaluate_readings"):
+        evaluate_readings(tenant_id=world.tenant.pk,
+                          reading_ids=[r.pk for r in _read(world, "spo2", "91")])
+        evaluate_readings(tenant_id=world.tenant.pk,
+                          reading_ids=[r.pk for r in _read(world, "spo2", "90")])
+        evaluate_readings(tenant_id=world.tenant.pk,
+                          reading_ids=[r.pk for r in _read(world, "spo2", "87")])
+    (alert,) = _alerts(world)
+    with tenant_context(world.tenant):
+        rows = list(alert.history.order_by("history_date", "history_type")
+                    .values_list("history_type", "level", "history_job"))
+    # opened, then raised to critical; the second warning changed nothing, so no row
+    assert rows == [("+", "warning", "evaluate_readings"), ("~", "critical", "evaluate_readings")]
+
+
 def test_evaluating_twice_changes_nothing(world):
     readings = _read(world, "spo2", "85")
     ids = [r.pk for r in readings]
@@ -142,6 +160,11 @@ def test_missing_data_sweep_then_resolved_by_a_new_reading(world):
     evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
     (closed,) = _alerts(world, rule__kind="missing", indicator__code="body_weight")
     assert closed.status == "closed" and closed.outcome == "resolved_by_reading"
+    assert closed.closed_at is not None
+    with tenant_context(world.tenant):
+        assert closed.history.latest().status == "closed"  # the step is recorded
+        still_open = _alerts(world, rule__kind="missing", status="open")
+    assert still_open and all(a.indicator.code != "body_weight" for a in still_open)
 
 
 def test_sweep_evaluates_readings_a_lost_message_left_behind(world):

@@ -6,8 +6,15 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from constel.models import AccessLog, Membership
+from constel.roles import Role
 from constel.tasks import tenant_task
-from constel.tenancy import TenantOwned, current_tenant_id, tenant_context, tenant_owned_models
+from constel.tenancy import (
+    TenantOwned,
+    current_tenant_id,
+    current_user_id,
+    tenant_context,
+    tenant_owned_models,
+)
 from patients.models import Patient
 
 pg = pytest.mark.postgres
@@ -159,3 +166,36 @@ def test_a_task_for_tenant_a_cannot_read_tenant_b(world, other_world):
 
 def test_tenant_owned_is_abstract_base():
     assert TenantOwned._meta.abstract
+
+
+@pg
+def test_entering_the_tenant_in_force_costs_nothing_and_rollbacks_cannot_fool_it(
+        transactional_db, world, other_world):
+    from django.test.utils import CaptureQueriesContext
+
+    def names() -> set:
+        return {r[0] for r in _raw("SELECT birth_name FROM patients_patient")}
+
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    with tenant_context(world.tenant, user_id=nurse.pk):  # autocommit: it holds
+        with CaptureQueriesContext(connection) as queries, tenant_context(world.tenant):
+            assert current_user_id() == nurse.pk  # same tenant: same user
+            assert world.patient.birth_name in names()
+        assert len(queries) == 1  # the SELECT only: no set_config
+        # Another tenant entered inside a transaction that rolls back: the way back to
+        # this tenant was set inside it too, so it is not trusted and is set again.
+        with pytest.raises(RuntimeError), transaction.atomic():
+            with tenant_context(other_world.tenant):
+                assert current_user_id() is None  # another tenant: no user carried over
+                assert other_world.patient.birth_name in names()
+            raise RuntimeError
+        with CaptureQueriesContext(connection) as queries, tenant_context(world.tenant):
+            seen = names()
+        assert world.patient.birth_name in seen and other_world.patient.birth_name not in seen
+        assert len(queries) == 3  # set again, the SELECT, restored
+    # A tenant whose exit was written inside a rolled-back transaction: the session went
+    # back to what it held before (nothing), and nothing is visible.
+    with pytest.raises(RuntimeError), transaction.atomic(), tenant_context(world.tenant):
+        raise RuntimeError
+    with tenant_context(None):
+        assert names() == set()

@@ -140,6 +140,10 @@ def stop_redis() -> None:
     pid_file = WORK / "redis.pid"
     if pid_file.exists():
         subprocess.run(["kill", pid_file.read_text().strip()], check=False)
+        for _ in range(100):  # stopped, not stopping: a restart must not find it still there
+            if not _port_open(REDIS_PORT):
+                break
+            time.sleep(0.05)
 
 
 def main(argv: list[str]) -> int:

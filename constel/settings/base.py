@@ -96,7 +96,11 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'constel.sqlite3'}"),
 }
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Persistent connections (a worker keeps its PostgreSQL session for a minute): a new backend
+# per request costs its start and cold catalogue caches on every table the request touches
+# (bench/README.md, ingestion). The RLS settings are set and reset per request on it
+# (constel.tenancy); a broken connection is replaced (health checks).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASE_APP_ROLE = env("DATABASE_APP_ROLE", default="constel_app")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -122,7 +126,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TIMEZONE = "Europe/Paris"
-CELERY_TASK_ROUTES = {"pathways.send_letter": {"queue": "letters"}}
+# One queue per kind of work, so a slow kind never delays an alert (docs/scaling.md):
+# evaluation (latency-critical), letters (PDF + SMTP), billing (rare, long), and the default
+# queue "celery" for reminders, reports and reconciliation. A single worker for everything
+# listens to all four: -Q celery,evaluation,letters,billing.
+CELERY_TASK_ROUTES = {
+    "pathways.evaluate_readings": {"queue": "evaluation"},
+    "pathways.sweep_tenant": {"queue": "evaluation"},
+    "pathways.send_letter": {"queue": "letters"},
+    "billing.compile_claims": {"queue": "billing"},
+}
+CELERY_ALL_QUEUES = "celery,evaluation,letters,billing"
 CELERY_BEAT_SCHEDULE: dict = {
     # Chase GP validations of issued PPS at 7 and 14 days (idempotent, so hourly is safe).
     "remind-gps": {"task": "pathways.remind_gps", "schedule": 3600.0},

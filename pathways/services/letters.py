@@ -42,7 +42,9 @@ def letter_create(*, enrollment: Enrollment, kind: str, event_key: str, subject:
 
             send_letter_task.delay(tenant_id, letter_id)
 
-        transaction.on_commit(enqueue)
+        # robust: a broker that cannot be reached does not undo the committed letter (a 500
+        # after the commit); letters_reconcile queues it again.
+        transaction.on_commit(enqueue, robust=True)
         return letter
 
 
@@ -191,14 +193,26 @@ def letters_reconcile(*, tenant: Tenant, now=None) -> int:
     """Periodic: letters left "sending" (a worker killed between handing the e-mail to the
     SMTP server and recording it) cannot be known sent or not; they become "failed" with a
     note, on the nurse's worklist, to be checked with the GP before a retry — never resent
-    blindly (no duplicate), never forgotten (no loss)."""
+    blindly (no duplicate), never forgotten (no loss). Returns how many were flagged."""
     now = now or timezone.now()
     with tenant_context(tenant):
-        return Letter.objects.filter(status=Letter.Status.SENDING,
-                                     sending_at__lt=now - SENDING_TIMEOUT).update(
+        flagged = Letter.objects.filter(status=Letter.Status.SENDING,
+                                        sending_at__lt=now - SENDING_TIMEOUT).update(
             status=Letter.Status.FAILED,
             last_error="Interrupted while sending: check with the GP whether it arrived "
                        "before sending it again.")
+        # Letters never picked up (their message lost: the broker was down when they were
+        # queued, or restarted without persistence) are queued again; the send task never
+        # sends a letter twice, so a letter queued twice is sent once.
+        lost = [str(pk) for pk in Letter.objects.filter(
+            status__in=[Letter.Status.DRAFT, Letter.Status.RENDERED],
+            created_at__lt=now - SENDING_TIMEOUT).values_list("pk", flat=True)]
+    if lost:
+        from pathways.tasks import send_letter_task
+
+        for pk in lost:
+            send_letter_task.delay(str(tenant.pk), pk)
+    return flagged
 
 
 def letters_resend(*, tenant: Tenant, letter_ids=None, since=None) -> int:

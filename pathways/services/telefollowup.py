@@ -191,7 +191,9 @@ def reading_record(*, enrollment: Enrollment, indicator_code: str, value, measur
 
             evaluate_readings_task.delay(tenant_id, ids)
 
-        transaction.on_commit(enqueue)
+        # robust: with the broker down the reading stays stored and unevaluated, and the
+        # sweep evaluates it (never a 500 after the commit).
+        transaction.on_commit(enqueue, robust=True)
         return created
 
 
@@ -203,8 +205,9 @@ def _bounds(rule: AlertRule) -> rules.Bounds:
 
 #: Claim, bounds and window rules in one statement (PostgreSQL): the UPDATE marks the batch
 #: evaluated (row locks make a concurrent worker skip it; a HOT update, see migration 0011),
-#: both rule kinds run over the claimed rows, and only the breaches ("b") and the distinct
-#: (enrollment, indicator) pairs claimed ("p", for missing-data alerts) come back.
+#: both rule kinds run over the claimed rows, the missing-data alerts of the claimed
+#: (enrollment, indicator) pairs are resolved (with their historical rows), and only the
+#: breaches ("b") and the pairs claimed ("p") come back.
 _EVALUATE_SQL = """
 WITH claimed AS MATERIALIZED (
   UPDATE pathways_reading SET evaluated_at = %(now)s
@@ -236,6 +239,24 @@ WITH claimed AS MATERIALIZED (
   ) w ON true
   WHERE (ru.direction <> 'fall' AND c.value - w.lo >= ru.amount)
      OR (ru.direction = 'fall' AND w.hi - c.value >= ru.amount)
+), resolved AS (
+  -- a new reading resolves the missing-data alert of its indicator (no GP letter)
+  UPDATE pathways_alert a
+  SET status = 'closed', outcome = 'resolved_by_reading', closed_at = %(now)s
+  FROM pathways_alertrule ru
+  WHERE ru.id = a.rule_id AND ru.kind = 'missing' AND NOT (a.status = 'closed')
+    AND (a.enrollment_id, a.indicator_id) IN (SELECT enrollment_id, indicator_id FROM claimed)
+  RETURNING a.*
+), resolved_history AS (
+  INSERT INTO pathways_historicalalert (history_id, history_date, history_type,
+      history_change_reason, history_user_id, history_job, id, tenant_id, enrollment_id,
+      rule_id, indicator_id, level, status, opened_at, taken_by_id, taken_at, escalated_at,
+      auto_escalated, closed_by_id, closed_at, outcome, note, gp_involvement)
+  SELECT gen_random_uuid(), %(now)s, '~', NULL, %(user)s, %(job)s, r.id, r.tenant_id,
+         r.enrollment_id, r.rule_id, r.indicator_id, r.level, r.status, r.opened_at,
+         r.taken_by_id, r.taken_at, r.escalated_at, r.auto_escalated, r.closed_by_id,
+         r.closed_at, r.outcome, r.note, r.gp_involvement
+  FROM resolved r
 )
 SELECT 'b', b.id, b.rule_id, b.level, c.enrollment_id, c.indicator_id
 FROM bounds b JOIN claimed c USING (id) WHERE b.level IS NOT NULL
@@ -252,8 +273,12 @@ def _evaluate_sql(reading_ids: list) -> tuple[list[tuple], set[tuple]]:
     the (enrollment, indicator) pairs claimed."""
     from django.db import connection
 
+    from constel.audit import current_actor
+
+    user_id, job = current_actor()
     with connection.cursor() as cursor:
-        cursor.execute(_EVALUATE_SQL, {"now": timezone.now(), "ids": list(reading_ids)})
+        cursor.execute(_EVALUATE_SQL, {"now": timezone.now(), "ids": list(reading_ids),
+                                       "user": user_id, "job": job})
         rows = cursor.fetchall()
     return ([row[1:] for row in rows if row[0] == "b"],
             {row[4:] for row in rows if row[0] == "p"})
@@ -319,7 +344,8 @@ def evaluate_readings(*, tenant_id, reading_ids: list) -> int:
         if not pairs:
             return 0
         new = _attach(tenant_id, found)
-        _resolve_missing(pairs)
+        if connection.vendor != "postgresql":
+            _resolve_missing(pairs)  # PostgreSQL: inside _EVALUATE_SQL
         return new
 
 
@@ -354,13 +380,54 @@ def _change_breaches(claimed: list[tuple], change_rules: list[AlertRule]) -> lis
     return out
 
 
-_EVENTS_SQL = """
-INSERT INTO pathways_alertevent (id, tenant_id, alert_id, rule_id, reading_id, level, at)
-SELECT gen_random_uuid(), a.tenant_id, a.id, e.rule_id, e.reading_id, e.level, %(now)s
-FROM unnest(%(readings)s::uuid[], %(rules)s::uuid[], %(levels)s::text[])
-     AS e(reading_id, rule_id, level)
-JOIN pathways_alert a ON a.rule_id = e.rule_id AND a.status <> 'closed'
-ON CONFLICT DO NOTHING
+#: Alerts and events in one statement (PostgreSQL): the worst level per rule; one open alert
+#: per rule, opened or reused through the partial unique index (ON CONFLICT locks the row,
+#: as SELECT … FOR UPDATE did) and raised to critical when a breach is critical; a historical
+#: row for each alert opened or raised (who/what: the acting user and job, as the ORM's
+#: history does); the events, a reading × rule once (ON CONFLICT DO NOTHING: a redelivered
+#: task adds nothing). Returns the number of new events.
+_ATTACH_SQL = """
+WITH b AS (
+  SELECT * FROM unnest(%(readings)s::uuid[], %(rules)s::uuid[], %(levels)s::text[],
+                       %(enrollments)s::uuid[], %(indicators)s::uuid[])
+    AS b(reading_id, rule_id, level, enrollment_id, indicator_id)
+), worst AS (
+  SELECT rule_id, min(enrollment_id::text)::uuid AS enrollment_id,
+         min(indicator_id::text)::uuid AS indicator_id,
+         CASE WHEN bool_or(level = 'critical') THEN 'critical' ELSE 'warning' END AS level
+  FROM b GROUP BY rule_id
+), before AS (
+  SELECT a.rule_id, a.level FROM pathways_alert a
+  WHERE a.rule_id IN (SELECT rule_id FROM worst) AND NOT (a.status = 'closed')
+), upserted AS (
+  INSERT INTO pathways_alert AS a (id, tenant_id, enrollment_id, rule_id, indicator_id, level,
+      status, opened_at, auto_escalated, outcome, note, gp_involvement)
+  SELECT gen_random_uuid(), %(tenant)s, w.enrollment_id, w.rule_id, w.indicator_id, w.level,
+         'open', %(now)s, false, '', '', ''
+  FROM worst w ORDER BY w.rule_id
+  ON CONFLICT (tenant_id, rule_id) WHERE NOT (status = 'closed')
+  DO UPDATE SET level = CASE WHEN excluded.level = 'critical' THEN 'critical' ELSE a.level END
+  RETURNING a.*
+), history AS (
+  INSERT INTO pathways_historicalalert (history_id, history_date, history_type,
+      history_change_reason, history_user_id, history_job, id, tenant_id, enrollment_id,
+      rule_id, indicator_id, level, status, opened_at, taken_by_id, taken_at, escalated_at,
+      auto_escalated, closed_by_id, closed_at, outcome, note, gp_involvement)
+  SELECT gen_random_uuid(), %(now)s, CASE WHEN bf.rule_id IS NULL THEN '+' ELSE '~' END,
+         NULL, %(user)s, %(job)s, u.id, u.tenant_id, u.enrollment_id, u.rule_id,
+         u.indicator_id, u.level, u.status, u.opened_at, u.taken_by_id, u.taken_at,
+         u.escalated_at, u.auto_escalated, u.closed_by_id, u.closed_at, u.outcome, u.note,
+         u.gp_involvement
+  FROM upserted u LEFT JOIN before bf ON bf.rule_id = u.rule_id
+  WHERE bf.rule_id IS NULL OR bf.level IS DISTINCT FROM u.level
+), events AS (
+  INSERT INTO pathways_alertevent (id, tenant_id, alert_id, rule_id, reading_id, level, at)
+  SELECT gen_random_uuid(), %(tenant)s, u.id, b.rule_id, b.reading_id, b.level, %(now)s
+  FROM b JOIN upserted u ON u.rule_id = b.rule_id
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+)
+SELECT count(*) FROM events
 """
 
 
@@ -370,9 +437,21 @@ def _attach(tenant_id, breaches: list[tuple]) -> int:
     enrollment, indicator). Returns the number of new events."""
     from django.db import connection
 
+    from constel.audit import current_actor
+
     if not breaches:
         return 0
     now = timezone.now()
+    if connection.vendor == "postgresql":
+        user_id, job = current_actor()
+        with connection.cursor() as cursor:
+            cursor.execute(_ATTACH_SQL, {
+                "tenant": tenant_id, "now": now, "user": user_id, "job": job,
+                "readings": [b[0] for b in breaches], "rules": [b[1] for b in breaches],
+                "levels": [b[2] for b in breaches], "enrollments": [b[3] for b in breaches],
+                "indicators": [b[4] for b in breaches]})
+            return cursor.fetchone()[0]
+    # SQLite (the demo): the same through the ORM.
     worst: dict = {}
     where: dict = {}
     for _reading, rule_id, level, enrollment_id, indicator_id in breaches:
@@ -380,23 +459,14 @@ def _attach(tenant_id, breaches: list[tuple]) -> int:
         where[rule_id] = (enrollment_id, indicator_id)
     open_alerts = {a.rule_id: a for a in Alert.objects.select_for_update().filter(
         rule_id__in=worst).exclude(status=Alert.Status.CLOSED)}
-    to_create = [Alert(tenant_id=tenant_id, enrollment_id=where[rid][0], rule_id=rid,
-                       indicator_id=where[rid][1], level=worst[rid], opened_at=now)
-                 for rid in worst if rid not in open_alerts]
-    if to_create:
-        Alert.objects.bulk_create(to_create, ignore_conflicts=True)
-        open_alerts = {a.rule_id: a for a in Alert.objects.select_for_update().filter(
-            rule_id__in=worst).exclude(status=Alert.Status.CLOSED)}
-    for rid, alert in open_alerts.items():
-        if rules.LEVELS[worst[rid]] > rules.LEVELS.get(alert.level, 0):
-            alert.level = worst[rid]
-            alert.save(update_fields=["level"])
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(_EVENTS_SQL, {
-                "now": now, "readings": [b[0] for b in breaches],
-                "rules": [b[1] for b in breaches], "levels": [b[2] for b in breaches]})
-            return cursor.rowcount
+    for rid in worst:
+        if rid not in open_alerts:
+            open_alerts[rid] = Alert.objects.create(
+                tenant_id=tenant_id, enrollment_id=where[rid][0], rule_id=rid,
+                indicator_id=where[rid][1], level=worst[rid], opened_at=now)
+        elif rules.LEVELS[worst[rid]] > rules.LEVELS.get(open_alerts[rid].level, 0):
+            open_alerts[rid].level = worst[rid]
+            open_alerts[rid].save(update_fields=["level"])
     events = [AlertEvent(tenant_id=tenant_id, alert=open_alerts[rule_id], rule_id=rule_id,
                          reading_id=reading_id, level=level)
               for reading_id, rule_id, level, _e, _i in breaches]
@@ -408,7 +478,8 @@ def _attach(tenant_id, breaches: list[tuple]) -> int:
 
 
 def _resolve_missing(pairs: set[tuple]) -> None:
-    """A new reading resolves the missing-data alert of its indicator (no GP letter)."""
+    """A new reading resolves the missing-data alert of its indicator (no GP letter);
+    SQLite (the demo) only."""
     for alert in Alert.objects.select_for_update().filter(
             rule__kind=AlertRule.Kind.MISSING, enrollment_id__in={p[0] for p in pairs},
             indicator_id__in={p[1] for p in pairs}).exclude(status=Alert.Status.CLOSED):
@@ -607,5 +678,7 @@ def reading_correct(*, reading: Reading, value, by: User) -> Reading:
 
             evaluate_readings_task.delay(tenant_id, [reading_id])
 
-        transaction.on_commit(enqueue)
+        # robust: with the broker down the reading stays stored and unevaluated, and the
+        # sweep evaluates it (never a 500 after the commit).
+        transaction.on_commit(enqueue, robust=True)
         return reading
