@@ -119,6 +119,19 @@ def test_alert_opened_and_raised_by_the_worker_is_in_the_history_with_the_job(wo
     assert rows == [("+", "warning", "evaluate_readings"), ("~", "critical", "evaluate_readings")]
 
 
+def test_a_large_batch_is_evaluated_like_single_readings(world):
+    """Over 100 readings the claim plans for an index scan (SET LOCAL): same results."""
+    values = ["86", "95", "91", "97"] * 40  # 160 readings: 40 critical, 40 warning
+    ids = [r.pk for k, v in enumerate(values)
+           for r in _read(world, "spo2", v, hours_ago=k / 10)]
+    assert evaluate_readings(tenant_id=world.tenant.pk, reading_ids=ids) == 80
+    (alert,) = _alerts(world)
+    assert alert.level == "critical"
+    with tenant_context(world.tenant):
+        assert not Reading.objects.filter(evaluated_at__isnull=True).exists()
+    assert evaluate_readings(tenant_id=world.tenant.pk, reading_ids=ids) == 0
+
+
 def test_evaluating_twice_changes_nothing(world):
     readings = _read(world, "spo2", "85")
     ids = [r.pk for r in readings]

@@ -277,6 +277,12 @@ def _evaluate_sql(reading_ids: list) -> tuple[list[tuple], set[tuple]]:
 
     user_id, job = current_actor()
     with connection.cursor() as cursor:
+        if len(reading_ids) > 100:
+            # A batch claims its readings by primary key: thousands of ids out of millions.
+            # With the default random_page_cost (4, spinning disks) the planner reads the
+            # whole table instead (92 of the 218 ms of a 10,000-reading batch on 1M rows);
+            # 1.1 is the usual value for SSDs, for this transaction only.
+            cursor.execute("SET LOCAL random_page_cost = 1.1")
         cursor.execute(_EVALUATE_SQL, {"now": timezone.now(), "ids": list(reading_ids),
                                        "user": user_id, "job": job})
         rows = cursor.fetchall()
