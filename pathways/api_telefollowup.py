@@ -13,7 +13,7 @@ from constel.api import HasCap
 from constel.roles import Role
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import is_uuid
-from pathways.models import Alert, AlertEvent, Enrollment, Reading
+from pathways.models import Alert, Enrollment, Reading
 from pathways.services import telefollowup
 
 
@@ -112,27 +112,16 @@ class ReadingViewSet(viewsets.GenericViewSet):
             enrollment = get_object_for_tenant_or_404(enrollments, request.tenant,
                                                       pk=d["enrollment"])
         source = "portal" if request.membership.role == Role.PATIENT else "nurse_phone"
-        readings = telefollowup.reading_record(
+        # Stored and evaluated in one transaction: the answer carries the evaluation.
+        readings, alerts = telefollowup.reading_record_evaluated(
             enrollment=enrollment, indicator_code=d["indicator"], value=d["value"],
             diastolic=d.get("diastolic"), unit=d.get("unit") or None,
             measured_at=d["measured_at"], entered_by=request.user, source=source)
-        # The answer carries the evaluation: run it now (the queued task then finds it done).
-        telefollowup.evaluate_readings(tenant_id=request.tenant.pk,
-                                       reading_ids=[r.pk for r in readings])
-        # The answer from the objects in hand: their evaluation marks and the alerts their
-        # breaches attached to, one query each.
-        ids = [r.pk for r in readings]
-        marks = dict(Reading.objects.for_tenant(request.tenant).filter(pk__in=ids)
-                     .values_list("pk", "evaluated_at"))
-        for reading in readings:
-            reading.evaluated_at = marks.get(reading.pk)
-        alerts = {row[0]: row for row in AlertEvent.objects.for_tenant(request.tenant)
-                  .filter(reading_id__in=ids).order_by("alert_id").values_list(
-                      "alert_id", "alert__level", "alert__status", "alert__indicator__code")}
+        codes = {r.indicator_id: r.indicator.code for r in readings}
         return Response({
             "readings": ReadingSerializer(readings, many=True).data,
-            "alerts": [{"id": str(pk), "level": level, "status": state, "indicator": code}
-                       for pk, level, state, code in alerts.values()],
+            "alerts": [{"id": str(a.pk), "level": a.level, "status": a.status,
+                        "indicator": codes.get(a.indicator_id, "")} for a in alerts],
         }, status=status.HTTP_201_CREATED)
 
 

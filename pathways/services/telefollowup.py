@@ -3,6 +3,7 @@ evaluation into alerts, and the alert lifecycle (DESIGN §5)."""
 
 from __future__ import annotations
 
+import contextvars
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -147,6 +148,48 @@ def reading_record(*, enrollment: Enrollment, indicator_code: str, value, measur
                    diastolic=None) -> list[Reading]:
     """Store a measurement (blood pressure: systolic with its diastolic) and enqueue its
     evaluation after commit. Refused whole with a field message when anything is wrong."""
+    created = _record(enrollment=enrollment, indicator_code=indicator_code, value=value,
+                      measured_at=measured_at, entered_by=entered_by, source=source, unit=unit,
+                      diastolic=diastolic)
+    ids = [str(r.pk) for r in created]
+    tenant_id = str(enrollment.tenant_id)
+
+    def enqueue() -> None:
+        from pathways.tasks import evaluate_readings_task
+
+        evaluate_readings_task.delay(tenant_id, ids)
+
+    # robust: with the broker down the reading stays stored and unevaluated, and the
+    # sweep evaluates it (never a 500 after the commit).
+    transaction.on_commit(enqueue, robust=True)
+    return created
+
+
+@transaction.atomic
+def reading_record_evaluated(*, enrollment: Enrollment, **fields) -> tuple[list[Reading],
+                                                                          list[Alert]]:
+    """The API's path: store the measurement and evaluate it in the same transaction (its
+    answer carries the result), so no task is needed — committed means evaluated. Returns
+    the readings and the alerts their breaches attached to (id, level, status, indicator)."""
+    from django.db import connection
+
+    created = _record(enrollment=enrollment, **fields)
+    alerts: list[Alert] = []
+    with tenant_context(enrollment.tenant_id):
+        _evaluate(enrollment.tenant_id, [r.pk for r in created], alerts=alerts)
+        if connection.vendor == "postgresql":
+            marks = {}  # claimed by this transaction: evaluated now
+        else:
+            marks = dict(Reading.objects.filter(pk__in=[r.pk for r in created])
+                         .values_list("pk", "evaluated_at"))
+    for reading in created:
+        reading.evaluated_at = marks.get(reading.pk, _LAST_CLAIM.get())
+    return created, alerts
+
+
+def _record(*, enrollment: Enrollment, indicator_code: str, value, measured_at: datetime,
+            entered_by: User | None, source: str, unit: str | None = None,
+            diastolic=None) -> list[Reading]:
     now = timezone.now()
     if measured_at > now + timedelta(minutes=5):
         raise ValidationError({"measured_at": _("A reading cannot be in the future.")})
@@ -179,22 +222,10 @@ def reading_record(*, enrollment: Enrollment, indicator_code: str, value, measur
                 raise ValidationError({"diastolic": _("The second number (diastolic) must be "
                                                       "lower than the first (systolic).")})
         measurement = Reading._meta.get_field("measurement_id").default()
-        created = [Reading.objects.create(
+        return [Reading.objects.create(
             tenant_id=enrollment.tenant_id, enrollment=enrollment, indicator=indicators[c],
             value=v, measured_at=measured_at, entered_by=entered_by, source=source,
             measurement_id=measurement) for c, v in values.items()]
-        ids = [str(r.pk) for r in created]
-        tenant_id = str(enrollment.tenant_id)
-
-        def enqueue() -> None:
-            from pathways.tasks import evaluate_readings_task
-
-            evaluate_readings_task.delay(tenant_id, ids)
-
-        # robust: with the broker down the reading stays stored and unevaluated, and the
-        # sweep evaluates it (never a 500 after the commit).
-        transaction.on_commit(enqueue, robust=True)
-        return created
 
 
 # --- Evaluation ------------------------------------------------------------------------------
@@ -276,6 +307,8 @@ def _evaluate_sql(reading_ids: list) -> tuple[list[tuple], set[tuple]]:
     from constel.audit import current_actor
 
     user_id, job = current_actor()
+    now = timezone.now()
+    _LAST_CLAIM.set(now)
     with connection.cursor() as cursor:
         if len(reading_ids) > 100:
             # A batch claims its readings by primary key: thousands of ids out of millions.
@@ -283,7 +316,7 @@ def _evaluate_sql(reading_ids: list) -> tuple[list[tuple], set[tuple]]:
             # whole table instead (92 of the 218 ms of a 10,000-reading batch on 1M rows);
             # 1.1 is the usual value for SSDs, for this transaction only.
             cursor.execute("SET LOCAL random_page_cost = 1.1")
-        cursor.execute(_EVALUATE_SQL, {"now": timezone.now(), "ids": list(reading_ids),
+        cursor.execute(_EVALUATE_SQL, {"now": now, "ids": list(reading_ids),
                                        "user": user_id, "job": job})
         rows = cursor.fetchall()
     return ([row[1:] for row in rows if row[0] == "b"],
@@ -323,36 +356,46 @@ def evaluate_readings(*, tenant_id, reading_ids: list) -> int:
     rules need one query for the history; a constant number of queries whatever the batch
     size. Idempotent (claimed once; AlertEvent unique per reading × rule; one open alert per
     rule). Returns the number of new breach events."""
+    with tenant_context(tenant_id):
+        return _evaluate(tenant_id, reading_ids)
+
+
+#: The time of the last claim in this context (the evaluation mark the API answers with).
+_LAST_CLAIM: contextvars.ContextVar = contextvars.ContextVar("last_claim", default=None)
+
+
+def _evaluate(tenant_id, reading_ids: list, *, alerts: list | None = None) -> int:
+    """evaluate_readings' work, inside the caller's transaction and tenant context; the
+    alerts touched are appended to ``alerts`` when given."""
     from django.db import connection
 
-    with tenant_context(tenant_id):
-        if not reading_ids:
-            return 0
-        if connection.vendor == "postgresql":
-            found, pairs = _evaluate_sql(reading_ids)
-        else:
-            claimed = _claim(reading_ids)
-            pairs = {(row[1], row[2]) for row in claimed}
-            enrollment_ids = {row[1] for row in claimed}
-            readings = [Reading(pk=i, enrollment_id=e, indicator_id=ind, measured_at=at,
-                                value=v) for i, e, ind, at, v in claimed]
-            active = list(AlertRule.objects.filter(
-                active=True, enrollment_id__in=enrollment_ids,
-                kind__in=[AlertRule.Kind.BOUNDS, AlertRule.Kind.CHANGE]))
-            rules_by_id = {r.pk: r for r in active}
-            found = [(reading_id, rule_id, level, rules_by_id[rule_id].enrollment_id,
-                      rules_by_id[rule_id].indicator_id) for reading_id, rule_id, level
-                     in _bounds_breaches_python(readings, active)]
-            change_rules = [r for r in active if r.kind == AlertRule.Kind.CHANGE]
-            if change_rules:
-                found += [(reading_id, rule.pk, level, rule.enrollment_id, rule.indicator_id)
-                          for rule, reading_id, level in _change_breaches(claimed, change_rules)]
-        if not pairs:
-            return 0
-        new = _attach(tenant_id, found)
-        if connection.vendor != "postgresql":
-            _resolve_missing(pairs)  # PostgreSQL: inside _EVALUATE_SQL
-        return new
+    if not reading_ids:
+        return 0
+    if connection.vendor == "postgresql":
+        found, pairs = _evaluate_sql(reading_ids)
+    else:
+        claimed = _claim(reading_ids)
+        pairs = {(row[1], row[2]) for row in claimed}
+        enrollment_ids = {row[1] for row in claimed}
+        readings = [Reading(pk=i, enrollment_id=e, indicator_id=ind, measured_at=at,
+                            value=v) for i, e, ind, at, v in claimed]
+        active = list(AlertRule.objects.filter(
+            active=True, enrollment_id__in=enrollment_ids,
+            kind__in=[AlertRule.Kind.BOUNDS, AlertRule.Kind.CHANGE]))
+        rules_by_id = {r.pk: r for r in active}
+        found = [(reading_id, rule_id, level, rules_by_id[rule_id].enrollment_id,
+                  rules_by_id[rule_id].indicator_id) for reading_id, rule_id, level
+                 in _bounds_breaches_python(readings, active)]
+        change_rules = [r for r in active if r.kind == AlertRule.Kind.CHANGE]
+        if change_rules:
+            found += [(reading_id, rule.pk, level, rule.enrollment_id, rule.indicator_id)
+                      for rule, reading_id, level in _change_breaches(claimed, change_rules)]
+    if not pairs:
+        return 0
+    new = _attach(tenant_id, found, alerts=alerts)
+    if connection.vendor != "postgresql":
+        _resolve_missing(pairs)  # PostgreSQL: inside _EVALUATE_SQL
+    return new
 
 
 def _change_breaches(claimed: list[tuple], change_rules: list[AlertRule]) -> list[tuple]:
@@ -433,14 +476,16 @@ WITH b AS (
   ON CONFLICT DO NOTHING
   RETURNING 1
 )
-SELECT count(*) FROM events
+SELECT (SELECT count(*) FROM events), u.id, u.level, u.status, u.indicator_id
+FROM upserted u
 """
 
 
-def _attach(tenant_id, breaches: list[tuple]) -> int:
+def _attach(tenant_id, breaches: list[tuple], *, alerts: list | None = None) -> int:
     """Open (or reuse) one alert per rule, raise its level, record the events (a reading ×
     rule once: a redelivered task adds nothing). ``breaches``: (reading, rule, level,
-    enrollment, indicator). Returns the number of new events."""
+    enrollment, indicator). Returns the number of new events; the alerts touched are
+    appended to ``alerts`` when given (id, level, status and indicator set)."""
     from django.db import connection
 
     from constel.audit import current_actor
@@ -456,7 +501,12 @@ def _attach(tenant_id, breaches: list[tuple]) -> int:
                 "readings": [b[0] for b in breaches], "rules": [b[1] for b in breaches],
                 "levels": [b[2] for b in breaches], "enrollments": [b[3] for b in breaches],
                 "indicators": [b[4] for b in breaches]})
-            return cursor.fetchone()[0]
+            rows = cursor.fetchall()
+        if alerts is not None:
+            alerts.extend(Alert(pk=pk, tenant_id=tenant_id, level=level, status=state,
+                                indicator_id=indicator) for _n, pk, level, state, indicator
+                          in rows)
+        return rows[0][0] if rows else 0
     # SQLite (the demo): the same through the ORM.
     worst: dict = {}
     where: dict = {}
@@ -480,6 +530,8 @@ def _attach(tenant_id, breaches: list[tuple]) -> int:
                .values_list("reading_id", "rule_id"))
     fresh = [e for e in events if (e.reading_id, e.rule_id) not in seen]
     AlertEvent.objects.bulk_create(fresh, ignore_conflicts=True)
+    if alerts is not None:
+        alerts.extend(open_alerts.values())
     return len(fresh)
 
 
