@@ -42,11 +42,11 @@ def _explain(label: str, queryset_or_sql, params=None) -> None:
 def explain_pages(prefix: str) -> None:
     """The queries behind the pages that grow with the data: the patient's readings chart,
     the worklist's alert sections, the API readings list, the GP's patient list."""
-    from django.db.models import Count, Max, Q
+    from django.db.models import Count, Max, OuterRef, Q, Subquery
 
     from constel.models import Tenant
     from constel.tenancy import tenant_context
-    from pathways.models import Alert, Enrollment, Reading
+    from pathways.models import Alert, AlertRule, Enrollment, Reading
 
     tenant = Tenant.objects.filter(slug=f"{prefix}-1").first()
     if tenant is None:
@@ -72,11 +72,21 @@ def explain_pages(prefix: str) -> None:
                  .order_by("-level", "opened_at")[:25])
         _explain("Worklist: count of open alerts",
                  Alert.objects.filter(~Q(status="closed")).values("pk").order_by())
-        _explain("Missing-data sweep: last reading per followed (enrollment, indicator)",
+        _explain("Missing-data sweep (before): last reading per followed (enrollment, "
+                 "indicator) as an aggregate",
                  Reading.objects.filter(enrollment__phase__in=[
                      "follow_up_y1", "follow_up_y2", "annual_update"])
                  .values("enrollment_id", "indicator_id").order_by()
                  .annotate(last=Max("measured_at")))
+        last = Reading.objects.filter(enrollment_id=OuterRef("enrollment_id"),
+                                      indicator_id=OuterRef("indicator_id")) \
+            .order_by("-measured_at").values("measured_at")[:1]
+        _explain("Missing-data sweep (now): the active missing-data rules of the patients "
+                 "followed, each with its last reading (LIMIT 1 per rule)",
+                 AlertRule.objects.filter(kind="missing", active=True, enrollment__phase__in=[
+                     "pps_definition", "follow_up_y1", "annual_update", "follow_up_y2",
+                     "final_assessment"]).select_related("enrollment", "indicator")
+                 .annotate(last_reading=Subquery(last)))
 
 
 def main() -> int:

@@ -13,7 +13,7 @@ import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -571,18 +571,21 @@ def sweep(*, tenant: Tenant, now: datetime | None = None) -> dict:
 
 @transaction.atomic
 def _sweep_missing(tenant: Tenant, now: datetime) -> int:
+    # The last reading of each rule's indicator: one backward probe of the readings' index
+    # per rule (LIMIT 1), not an aggregate over every reading of the patients followed
+    # (607 ms for 8,871 patients and 1.8 million readings; bench/README.md).
+    last = Reading.objects.filter(enrollment_id=OuterRef("enrollment_id"),
+                                  indicator_id=OuterRef("indicator_id")) \
+        .order_by("-measured_at").values("measured_at")[:1]
     missing_rules = list(AlertRule.objects.filter(
         kind=AlertRule.Kind.MISSING, active=True,
-        enrollment__phase__in=FOLLOWING_PHASES).select_related("enrollment", "indicator"))
+        enrollment__phase__in=FOLLOWING_PHASES).select_related("enrollment", "indicator")
+        .annotate(last_reading=Subquery(last)))
     if not missing_rules:
         return 0
-    last = {(row["enrollment_id"], row["indicator_id"]): row["last"] for row in
-            Reading.objects.filter(enrollment_id__in={r.enrollment_id for r in missing_rules})
-            .values("enrollment_id", "indicator_id").annotate(last=Max("measured_at"))}
     breaches = []
     for rule in missing_rules:
-        if rules.missing_breached(last.get((rule.enrollment_id, rule.indicator_id)),
-                                  rule.created_at, now,
+        if rules.missing_breached(rule.last_reading, rule.created_at, now,
                                   timedelta(hours=rule.expected_interval_hours or 24),
                                   rule.tolerance):
             breaches.append(rule)
