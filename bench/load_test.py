@@ -13,6 +13,8 @@ failures, and the ratio. Then ``--scale-workers``: the mix at the largest number
 (where the server saturates) with 1, 2 and 4 gunicorn workers (throughput as processes are
 added). Users wait 1–8 s between tasks (closed loop): below saturation both runs offer the
 same rate, so the ratio of throughputs shows saturation and the latencies show the cost.
+Statistics are reset once every user is spawned (``--reset-stats``): the figures are the
+steady state, not the login storm of the ramp (each login is a PBKDF2 hash, ~1 s of CPU).
 """
 
 from __future__ import annotations
@@ -79,6 +81,8 @@ def _locust(env: dict, port: int, users: int, seconds: int, bare: bool, tag: str
         [str(BIN / "locust"), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless",
          "-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{seconds}s",
          "--host", f"http://127.0.0.1:{port}", "--csv", str(prefix), "--only-summary",
+         # steady state: the spawn (every user logging in at once, PBKDF2) is not counted
+         "--reset-stats",
          "--loglevel", "ERROR"], cwd=ROOT, env=run_env, check=False,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     rows = {}
