@@ -47,6 +47,12 @@ demo: venv system-deps messages
 
 test: venv system-deps messages lint
 	$(PY) tools/with_services.py $(PY) -m pytest
+	@echo "Demo data on SQLite, the path make demo takes (the suite runs on PostgreSQL):"
+	rm -f var/demo-check.sqlite3
+	env -u REDIS_URL DATABASE_URL=sqlite:///$(CURDIR)/var/demo-check.sqlite3 $(PY) manage.py migrate --noinput -v 0
+	env -u REDIS_URL DATABASE_URL=sqlite:///$(CURDIR)/var/demo-check.sqlite3 $(PY) manage.py load_demo > var/demo-check.log 2>&1 || { tail -40 var/demo-check.log; exit 1; }
+	rm -f var/demo-check.sqlite3 var/demo-check.log
+	@echo "Demo data loaded."
 
 clean:
 	rm -rf $(VENV) var
