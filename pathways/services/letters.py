@@ -208,10 +208,7 @@ def letters_reconcile(*, tenant: Tenant, now=None) -> int:
             status__in=[Letter.Status.DRAFT, Letter.Status.RENDERED],
             created_at__lt=now - SENDING_TIMEOUT).values_list("pk", flat=True)]
     if lost:
-        from pathways.tasks import send_letter_task
-
-        for pk in lost:
-            send_letter_task.delay(str(tenant.pk), pk)
+        letters_resend(tenant=tenant, letter_ids=lost)
     return flagged
 
 

@@ -3,7 +3,6 @@ evaluation into alerts, and the alert lifecycle (DESIGN §5)."""
 
 from __future__ import annotations
 
-import contextvars
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -171,19 +170,13 @@ def reading_record_evaluated(*, enrollment: Enrollment, **fields) -> tuple[list[
     """The API's path: store the measurement and evaluate it in the same transaction (its
     answer carries the result), so no task is needed — committed means evaluated. Returns
     the readings and the alerts their breaches attached to (id, level, status, indicator)."""
-    from django.db import connection
-
     created = _record(enrollment=enrollment, **fields)
     alerts: list[Alert] = []
+    now = timezone.now()
     with tenant_context(enrollment.tenant_id):
-        _evaluate(enrollment.tenant_id, [r.pk for r in created], alerts=alerts)
-        if connection.vendor == "postgresql":
-            marks = {}  # claimed by this transaction: evaluated now
-        else:
-            marks = dict(Reading.objects.filter(pk__in=[r.pk for r in created])
-                         .values_list("pk", "evaluated_at"))
+        _evaluate(enrollment.tenant_id, [r.pk for r in created], alerts=alerts, now=now)
     for reading in created:
-        reading.evaluated_at = marks.get(reading.pk, _LAST_CLAIM.get())
+        reading.evaluated_at = now  # claimed by this transaction, marked with this time
     return created, alerts
 
 
@@ -234,6 +227,22 @@ def _bounds(rule: AlertRule) -> rules.Bounds:
     return rules.Bounds(rule.warn_low, rule.warn_high, rule.crit_low, rule.crit_high)
 
 
+#: Columns of an alert, as its historical table repeats them.
+_ALERT_COLUMNS = ("id", "tenant_id", "enrollment_id", "rule_id", "indicator_id", "level",
+                  "status", "opened_at", "taken_by_id", "taken_at", "escalated_at",
+                  "auto_escalated", "closed_by_id", "closed_at", "outcome", "note",
+                  "gp_involvement")
+
+
+def _alert_history(alias: str, history_type: str) -> str:
+    """``INSERT … SELECT`` of the historical rows (django-simple-history's table) of the
+    alerts ``alias`` names in the statement's FROM; who/what from %(user)s and %(job)s."""
+    return (f"  INSERT INTO pathways_historicalalert (history_id, history_date, history_type, "
+            f"history_change_reason, history_user_id, history_job, {', '.join(_ALERT_COLUMNS)})"
+            f"\n  SELECT gen_random_uuid(), %(now)s, {history_type}, NULL, %(user)s, %(job)s, "
+            + ", ".join(f"{alias}.{c}" for c in _ALERT_COLUMNS))
+
+
 #: Claim, bounds and window rules in one statement (PostgreSQL): the UPDATE marks the batch
 #: evaluated (row locks make a concurrent worker skip it; a HOT update, see migration 0011),
 #: both rule kinds run over the claimed rows, the missing-data alerts of the claimed
@@ -279,14 +288,7 @@ WITH claimed AS MATERIALIZED (
     AND (a.enrollment_id, a.indicator_id) IN (SELECT enrollment_id, indicator_id FROM claimed)
   RETURNING a.*
 ), resolved_history AS (
-  INSERT INTO pathways_historicalalert (history_id, history_date, history_type,
-      history_change_reason, history_user_id, history_job, id, tenant_id, enrollment_id,
-      rule_id, indicator_id, level, status, opened_at, taken_by_id, taken_at, escalated_at,
-      auto_escalated, closed_by_id, closed_at, outcome, note, gp_involvement)
-  SELECT gen_random_uuid(), %(now)s, '~', NULL, %(user)s, %(job)s, r.id, r.tenant_id,
-         r.enrollment_id, r.rule_id, r.indicator_id, r.level, r.status, r.opened_at,
-         r.taken_by_id, r.taken_at, r.escalated_at, r.auto_escalated, r.closed_by_id,
-         r.closed_at, r.outcome, r.note, r.gp_involvement
+""" + _alert_history("r", "'~'") + """
   FROM resolved r
 )
 SELECT 'b', b.id, b.rule_id, b.level, c.enrollment_id, c.indicator_id
@@ -296,10 +298,11 @@ SELECT 'b', ch.id, ch.rule_id, ch.level, c.enrollment_id, c.indicator_id
 FROM change ch JOIN claimed c USING (id)
 UNION ALL
 SELECT DISTINCT 'p', NULL::uuid, NULL::uuid, NULL, enrollment_id, indicator_id FROM claimed
-"""
+"""  # noqa: S608 (constant pieces only: _alert_history builds no value into it)
 
 
-def _evaluate_sql(reading_ids: list) -> tuple[list[tuple], set[tuple]]:
+def _evaluate_sql(reading_ids: list,
+                  now: datetime | None = None) -> tuple[list[tuple], set[tuple]]:
     """One round trip: the breaches as (reading, rule, level, enrollment, indicator), and
     the (enrollment, indicator) pairs claimed."""
     from django.db import connection
@@ -307,8 +310,7 @@ def _evaluate_sql(reading_ids: list) -> tuple[list[tuple], set[tuple]]:
     from constel.audit import current_actor
 
     user_id, job = current_actor()
-    now = timezone.now()
-    _LAST_CLAIM.set(now)
+    now = now or timezone.now()
     with connection.cursor() as cursor:
         if len(reading_ids) > 100:
             # A batch claims its readings by primary key: thousands of ids out of millions.
@@ -338,10 +340,10 @@ def _bounds_breaches_python(readings: list[Reading], rule_rows: list[AlertRule])
     return out
 
 
-def _claim(reading_ids: list) -> list[tuple]:
+def _claim(reading_ids: list, now: datetime | None = None) -> list[tuple]:
     """Mark the readings evaluated and return them (id, enrollment, indicator, time, value);
     SQLite (the demo) only: PostgreSQL claims inside _EVALUATE_SQL."""
-    now = timezone.now()
+    now = now or timezone.now()
     rows = list(Reading.objects.select_for_update().filter(
         pk__in=reading_ids, evaluated_at__isnull=True).values_list(
         "id", "enrollment_id", "indicator_id", "measured_at", "value"))
@@ -360,21 +362,19 @@ def evaluate_readings(*, tenant_id, reading_ids: list) -> int:
         return _evaluate(tenant_id, reading_ids)
 
 
-#: The time of the last claim in this context (the evaluation mark the API answers with).
-_LAST_CLAIM: contextvars.ContextVar = contextvars.ContextVar("last_claim", default=None)
-
-
-def _evaluate(tenant_id, reading_ids: list, *, alerts: list | None = None) -> int:
-    """evaluate_readings' work, inside the caller's transaction and tenant context; the
-    alerts touched are appended to ``alerts`` when given."""
+def _evaluate(tenant_id, reading_ids: list, *, alerts: list | None = None,
+              now: datetime | None = None) -> int:
+    """evaluate_readings' work, inside the caller's transaction and tenant context: the
+    readings claimed are marked evaluated at ``now``; the alerts touched are appended to
+    ``alerts`` when given."""
     from django.db import connection
 
     if not reading_ids:
         return 0
     if connection.vendor == "postgresql":
-        found, pairs = _evaluate_sql(reading_ids)
+        found, pairs = _evaluate_sql(reading_ids, now)
     else:
-        claimed = _claim(reading_ids)
+        claimed = _claim(reading_ids, now)
         pairs = {(row[1], row[2]) for row in claimed}
         enrollment_ids = {row[1] for row in claimed}
         readings = [Reading(pk=i, enrollment_id=e, indicator_id=ind, measured_at=at,
@@ -458,15 +458,7 @@ WITH b AS (
   DO UPDATE SET level = CASE WHEN excluded.level = 'critical' THEN 'critical' ELSE a.level END
   RETURNING a.*
 ), history AS (
-  INSERT INTO pathways_historicalalert (history_id, history_date, history_type,
-      history_change_reason, history_user_id, history_job, id, tenant_id, enrollment_id,
-      rule_id, indicator_id, level, status, opened_at, taken_by_id, taken_at, escalated_at,
-      auto_escalated, closed_by_id, closed_at, outcome, note, gp_involvement)
-  SELECT gen_random_uuid(), %(now)s, CASE WHEN bf.rule_id IS NULL THEN '+' ELSE '~' END,
-         NULL, %(user)s, %(job)s, u.id, u.tenant_id, u.enrollment_id, u.rule_id,
-         u.indicator_id, u.level, u.status, u.opened_at, u.taken_by_id, u.taken_at,
-         u.escalated_at, u.auto_escalated, u.closed_by_id, u.closed_at, u.outcome, u.note,
-         u.gp_involvement
+""" + _alert_history("u", "CASE WHEN bf.rule_id IS NULL THEN '+' ELSE '~' END") + """
   FROM upserted u LEFT JOIN before bf ON bf.rule_id = u.rule_id
   WHERE bf.rule_id IS NULL OR bf.level IS DISTINCT FROM u.level
 ), events AS (
@@ -478,7 +470,7 @@ WITH b AS (
 )
 SELECT (SELECT count(*) FROM events), u.id, u.level, u.status, u.indicator_id
 FROM upserted u
-"""
+"""  # noqa: S608 (constant pieces only)
 
 
 def _attach(tenant_id, breaches: list[tuple], *, alerts: list | None = None) -> int:
