@@ -15,6 +15,7 @@ import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from constel import services
 from constel.models import Tenant, User
@@ -95,8 +96,12 @@ def _tenants() -> tuple[Tenant, Tenant]:
 def load(*, seed: int = 51, patients_per_tenant: int = 40) -> list[DemoLogin]:
     """Every step of phase 0 in each tenant; Constel'Action's window closed on 2026-03-02,
     so its inclusions are dated before it, while Cardio+ still includes."""
+    from pathways.partitions import partitions_create
+
     rng = random.Random(seed)
     logins: list[DemoLogin] = []
+    # PostgreSQL: monthly partitions of the readings over the demo's past (nothing on SQLite).
+    partitions_create(first_month=timezone.localdate() - timedelta(days=3 * 365))
     constel, cardio = _tenants()
     superuser = _user("admin@constel.demo", "Admin", "Constel")
     superuser.is_staff = superuser.is_superuser = True
@@ -127,11 +132,14 @@ def load(*, seed: int = 51, patients_per_tenant: int = 40) -> list[DemoLogin]:
                                   last_name="Vidal", user=shared_gp, rpps=_rpps(rng),
                                   secure_email="anne.vidal@medecin.mssante.fr")
         gps = [pros[Role.GP], gp2]
-        _directory(tenant, rng)
-        _patients(tenant, rng, sites, gps, pros, patients_per_tenant, domain, logins)
-        _billing(tenant, rng, finance=User.objects.get(email=f"facturation@{domain}"))
-        _engagement(tenant, rng, nurse=User.objects.get(email=f"idec@{domain}"))
-        services.purposes_load(tenant=tenant)
+        # Inside the tenant's context (on PostgreSQL, row-level security hides every row
+        # of the programme to a query made outside it).
+        with tenant_context(tenant):
+            _directory(tenant, rng)
+            _patients(tenant, rng, sites, gps, pros, patients_per_tenant, domain, logins)
+            _billing(tenant, rng, finance=User.objects.get(email=f"facturation@{domain}"))
+            _engagement(tenant, rng, nurse=User.objects.get(email=f"idec@{domain}"))
+            services.purposes_load(tenant=tenant)
     logins.append(DemoLogin("dr.vidal@medecin.demo", "GP in both programmes", "both"))
     logins.append(DemoLogin("admin@constel.demo", "Django admin (superuser)", "—"))
     return logins

@@ -77,6 +77,8 @@ class Reading(TenantOwned):
         # No index on evaluated_at: marking a reading evaluated is then a HOT update (the
         # table has free room on its pages, fillfactor 85); the sweep finds unevaluated
         # readings through a BRIN index on entered_at (PostgreSQL, migration 0011).
+        # PostgreSQL: partitioned by month on measured_at, primary key (id, measured_at)
+        # (migration 0023); queries that know the time span prune partitions.
 
 
 class AlertRule(TenantOwned):
@@ -164,7 +166,10 @@ class AlertEvent(TenantOwned):
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
     rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="+")
-    reading = models.ForeignKey(Reading, null=True, on_delete=models.CASCADE, related_name="+")
+    # No database constraint: readings are partitioned by month (migration 0023) and a
+    # foreign key to them would need measured_at; the ORM still cascades.
+    reading = models.ForeignKey(Reading, null=True, on_delete=models.CASCADE, related_name="+",
+                                db_constraint=False)
     level = models.CharField(max_length=8)
     at = models.DateTimeField(auto_now_add=True)
 

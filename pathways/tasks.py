@@ -23,10 +23,13 @@ def remind_gps() -> int:
 @tenant_task(name="pathways.evaluate_readings", acks_late=True, time_limit=120,
              soft_time_limit=100, autoretry_for=(ConnectionError,), retry_backoff=True,
              max_retries=5)
-def evaluate_readings_task(tenant_id: str, reading_ids: list[str]) -> int:
+def evaluate_readings_task(tenant_id: str, reading_ids: list[str],
+                           measured: list[str] | None = None) -> int:
+    """``measured``: the readings' first and last measurement times (ISO), so the claim
+    reads only their months' partitions; absent (older messages): every partition."""
     from pathways.services.telefollowup import evaluate_readings
 
-    return evaluate_readings(tenant_id=tenant_id, reading_ids=reading_ids)
+    return evaluate_readings(tenant_id=tenant_id, reading_ids=reading_ids, measured=measured)
 
 
 @tenant_task(name="pathways.sweep_tenant", acks_late=True, time_limit=300)
@@ -34,6 +37,14 @@ def sweep_tenant(tenant_id: str) -> dict:
     from pathways.services.telefollowup import sweep
 
     return sweep(tenant=Tenant.objects.get(pk=tenant_id))
+
+
+@app.task(name="pathways.reading_partitions", acks_late=True, time_limit=600)
+def reading_partitions() -> int:
+    """Daily: the readings' monthly partitions created ahead (no tenant: catalogue only)."""
+    from pathways.partitions import partitions_create
+
+    return partitions_create()
 
 
 @app.task(name="pathways.sweep")

@@ -153,7 +153,12 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The day after a claim period ends, its statement is compiled (draft, for finance).
     "compile-ended-claim-periods": {"task": "billing.compile_ended_periods",
                                     "schedule": crontab(hour=2, minute=0)},
+    # The readings' monthly partitions, READING_PARTITIONS_AHEAD months ahead (PostgreSQL).
+    "reading-partitions": {"task": "pathways.reading_partitions",
+                           "schedule": crontab(hour=1, minute=30)},
 }
+#: Months of readings' partitions kept created ahead of the current one (pathways.partitions).
+READING_PARTITIONS_AHEAD = env.int("READING_PARTITIONS_AHEAD", default=3)
 
 # --- Auth, allauth, MFA, lockout ----------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

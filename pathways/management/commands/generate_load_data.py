@@ -137,6 +137,12 @@ class Command(BaseCommand):
         step = max(600.0, rule_days * 86400.0 / max(1, o["readings"]))
         self.stdout.write(f"{rule_days:,.0f} rule-days of follow-up: one reading per rule "
                           f"every {step / 3600:.1f} h of its expected interval (daily rule)")
+        from pathways.partitions import partitions_create
+
+        # PostgreSQL: the readings' monthly partitions over the whole span first (else every
+        # reading older than this month lands in the default partition).
+        created = partitions_create(first_month=today - timedelta(days=366 * o["years"] + 62))
+        self.stdout.write(f"{created} monthly partitions of readings created")
         written = 0
         for tenant in tenants:
             t = time.perf_counter()
