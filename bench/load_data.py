@@ -39,6 +39,14 @@ def _explain(label: str, queryset_or_sql, params=None) -> None:
         print("    " + line)
 
 
+def _midnight(day):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def explain_pages(prefix: str) -> None:
     """The queries behind the pages that grow with the data: the patient's readings chart,
     the worklist's alert sections, the API readings list, the GP's patient list."""
@@ -59,12 +67,12 @@ def explain_pages(prefix: str) -> None:
         _explain("Patient page chart: one patient's readings of one indicator over a period",
                  Reading.objects.filter(enrollment=enrollment,
                                         indicator__code="body_weight",
-                                        measured_at__date__gte=since)
+                                        measured_at__gte=_midnight(since))
                  .order_by("measured_at").values_list("measured_at", "value"))
         _explain("API GET /api/v1/readings/?patient=…&since=… (first page)",
                  Reading.objects.for_tenant(tenant).filter(
                      enrollment__patient_id=enrollment.patient_id,
-                     measured_at__date__gte=enrollment.included_on)
+                     measured_at__gte=_midnight(enrollment.included_on))
                  .select_related("indicator").order_by("-measured_at", "pk")[:50])
         _explain("Worklist: open alerts, critical first (first rows)",
                  Alert.objects.filter(~Q(status="closed")).select_related(

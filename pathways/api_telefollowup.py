@@ -17,14 +17,19 @@ from pathways.models import Alert, Enrollment, Reading
 from pathways.services import telefollowup
 
 
-class ReadingSerializer(serializers.ModelSerializer):
-    indicator = serializers.CharField(source="indicator.code")
-    unit = serializers.CharField(source="indicator.unit")
-
-    class Meta:
-        model = Reading
-        fields = ["id", "enrollment", "indicator", "value", "unit", "measured_at", "entered_at",
-                  "source", "measurement_id", "evaluated_at"]
+class ReadingSerializer(serializers.Serializer):
+    # Declared field by field, not a ModelSerializer: it is built on every POST, and a
+    # ModelSerializer introspects the model each time (bench/README.md, ingestion).
+    id = serializers.UUIDField(read_only=True)
+    enrollment = serializers.UUIDField(source="enrollment_id", read_only=True)
+    indicator = serializers.CharField(source="indicator.code", read_only=True)
+    value = serializers.DecimalField(max_digits=9, decimal_places=2, read_only=True)
+    unit = serializers.CharField(source="indicator.unit", read_only=True)
+    measured_at = serializers.DateTimeField(read_only=True)
+    entered_at = serializers.DateTimeField(read_only=True)
+    source = serializers.ChoiceField(choices=Reading.Source.choices, read_only=True)
+    measurement_id = serializers.UUIDField(read_only=True)
+    evaluated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
 class ReadingCreateSerializer(serializers.Serializer):
@@ -100,15 +105,16 @@ class ReadingViewSet(viewsets.GenericViewSet):
         incoming = ReadingCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         d = incoming.validated_data
-        enrollments = Enrollment.objects.for_tenant(request.tenant).filter(
-            patient__in=self._scope(), phase__in=telefollowup.FOLLOWING_PHASES)
         if request.membership.role == Role.PATIENT:
-            enrollment = enrollments.order_by("-created_at").first()
+            enrollment = telefollowup.enrollment_of_patient_login(
+                tenant_id=request.tenant.pk, user_id=request.user.pk)
             if enrollment is None or (d.get("enrollment") and d["enrollment"] != enrollment.pk):
                 raise serializers.ValidationError({"enrollment": ["Not your follow-up."]})
         else:
             if not d.get("enrollment"):
                 raise serializers.ValidationError({"enrollment": ["This field is required."]})
+            enrollments = Enrollment.objects.for_tenant(request.tenant).filter(
+                patient__in=self._scope(), phase__in=telefollowup.FOLLOWING_PHASES)
             enrollment = get_object_for_tenant_or_404(enrollments, request.tenant,
                                                       pk=d["enrollment"])
         source = "portal" if request.membership.role == Role.PATIENT else "nurse_phone"

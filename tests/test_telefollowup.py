@@ -271,6 +271,18 @@ def test_api_post_reading_answers_201_with_the_evaluation(client, world, capsys)
     assert ok.status_code == 201, ok.content
     body = ok.json()
     assert body["readings"][0]["evaluated_at"] and body["alerts"][0]["level"] == "critical"
+    (reading,) = body["readings"]
+    assert set(reading) == {"id", "enrollment", "indicator", "value", "unit", "measured_at",
+                            "entered_at", "source", "measurement_id", "evaluated_at"}
+    assert (reading["enrollment"], reading["indicator"], reading["value"], reading["unit"],
+            reading["source"]) == (str(world.enrollment.pk), "spo2", "86.00", "%", "portal")
+    with tenant_context(world.tenant):
+        stored = Reading.objects.get(pk=reading["id"])
+        # written with its historical row, which names the patient who typed it
+        (created,) = stored.history.all()
+        assert (created.history_type, created.history_user_id, created.value) == (
+            "+", world.user(Role.PATIENT).pk, Decimal("86"))
+    assert stored.entered_by_id == world.user(Role.PATIENT).pk
     bad = client.post("/api/v1/readings/", {"indicator": "spo2", "value": "140",
                                             "measured_at": at},
                       content_type="application/json", **auth)
@@ -430,3 +442,44 @@ def test_sql_and_python_window_rules_agree(world):
         by_python = {(r, rule.pk) for rule, r, _l in _change_breaches(claimed, rules_)}
     assert by_sql == by_python
     assert len(by_sql) == 2  # 71.8 and 72.1 are ≥ 2 kg above 69.8 within 72 h
+
+
+def test_the_apis_enrollment_of_a_patient_login_matches_the_access_scope(world, other_world):
+    """The API's one-statement lookup of a patient login's enrollment: the patient, a carer
+    while their access holds, nobody else (another tenant's patient, a revoked carer, a
+    patient whose follow-up has not started)."""
+    from constel.access import patients_in_scope
+    from constel.models import Membership, User
+    from patients.models import CarerAccess
+    from pathways.services.telefollowup import FOLLOWING_PHASES, enrollment_of_patient_login
+
+    def lookup(w, user):
+        with tenant_context(w.tenant):
+            return enrollment_of_patient_login(tenant_id=w.tenant.pk, user_id=user.pk)
+
+    def by_scope(w, user):
+        with tenant_context(w.tenant):
+            membership = Membership.objects.get(tenant=w.tenant, user=user, role=Role.PATIENT)
+            from pathways.models import Enrollment
+
+            return Enrollment.objects.filter(patient__in=patients_in_scope(membership),
+                                             phase__in=FOLLOWING_PHASES) \
+                .order_by("-created_at").first()
+
+    patient = world.user(Role.PATIENT)
+    assert lookup(world, patient) == world.enrollment == by_scope(world, patient)
+    assert lookup(other_world, patient) is None  # not a patient there
+    carer = User.objects.create(email="aidant@example.test")
+    with tenant_context(world.tenant):
+        Membership.objects.create(tenant=world.tenant, user=carer, role=Role.PATIENT)
+        access = CarerAccess.objects.create(tenant=world.tenant, patient=world.patient,
+                                            user=carer, name="Aidant")
+    assert lookup(world, carer) == world.enrollment == by_scope(world, carer)
+    with tenant_context(world.tenant):
+        access.revoked_at = timezone.now()
+        access.save()
+    assert lookup(world, carer) is None and by_scope(world, carer) is None
+    with tenant_context(world.tenant):
+        world.enrollment.phase = "initial_assessment"
+        world.enrollment.save(update_fields=["phase"])
+    assert lookup(world, patient) is None and by_scope(world, patient) is None

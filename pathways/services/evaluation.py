@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import io
 import zipfile
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -45,6 +45,10 @@ DICTIONARY = [
     ("questionnaires.csv", "questionnaire", "questionnaire code; answers as recorded"),
 ]
 
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 def pseudonym(tenant_id, patient_id) -> str:
     key = hmac.new(settings.SECRET_KEY.encode(), f"evaluation:{tenant_id}".encode(),
@@ -115,8 +119,10 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
                 ["pseudo_id", "indicator", "loinc", "unit", "measured_on", "value", "source"],
                 [[pseudo[pid], code, loinc, unit, timezone.localtime(at).date(), value, src]
                  for pid, code, loinc, unit, at, value, src in Reading.objects.filter(
-                     enrollment__patient_id__in=ids, measured_at__date__gte=start,
-                     measured_at__date__lte=end).order_by("measured_at").values_list(
+                     # bounds on the column itself: only the period's monthly partitions
+                     enrollment__patient_id__in=ids, measured_at__gte=_local_midnight(start),
+                     measured_at__lt=_local_midnight(end + timedelta(days=1)))
+                 .order_by("measured_at").values_list(
                      "enrollment__patient_id", "indicator__code", "indicator__loinc",
                      "indicator__unit", "measured_at", "value", "source")]),
             "alerts.csv": csv_bytes(

@@ -121,6 +121,27 @@ def rules_from_care_plan(*, care_plan: CarePlan) -> int:
 
 # --- Readings --------------------------------------------------------------------------------
 
+#: The enrollment in telefollow-up of a patient login (their own record, or the one a carer's
+#: login was given), latest first: constel.access.patients_in_scope for the patient role in
+#: one statement, for the API's hot path (the ORM's UNION costs more to build than to run).
+_PATIENT_ENROLLMENT_SQL = """
+SELECT e.* FROM pathways_enrollment e
+WHERE e.tenant_id = %s AND e.phase IN ({phases}) AND e.patient_id IN (
+    SELECT p.id FROM patients_patient p WHERE p.tenant_id = %s AND p.user_id = %s
+    UNION
+    SELECT c.patient_id FROM patients_careraccess c
+    WHERE c.tenant_id = %s AND c.user_id = %s AND c.revoked_at IS NULL)
+ORDER BY e.created_at DESC
+LIMIT 1
+""".format(phases=", ".join(f"'{p.value}'" for p in sorted(FOLLOWING_PHASES)))  # noqa: S608
+
+
+def enrollment_of_patient_login(*, tenant_id, user_id) -> Enrollment | None:
+    """The enrollment a patient login (or a carer's) posts readings to, or None."""
+    params = [tenant_id, tenant_id, user_id, tenant_id, user_id]
+    return next(iter(Enrollment.objects.raw(_PATIENT_ENROLLMENT_SQL, params)), None)
+
+
 def _parse_value(raw, indicator: Indicator, unit: str | None, field: str) -> Decimal:
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
@@ -217,10 +238,49 @@ def _record(*, enrollment: Enrollment, indicator_code: str, value, measured_at: 
                 raise ValidationError({"diastolic": _("The second number (diastolic) must be "
                                                       "lower than the first (systolic).")})
         measurement = Reading._meta.get_field("measurement_id").default()
-        return [Reading.objects.create(
+        readings = [Reading(
             tenant_id=enrollment.tenant_id, enrollment=enrollment, indicator=indicators[c],
             value=v, measured_at=measured_at, entered_by=entered_by, source=source,
             measurement_id=measurement) for c, v in values.items()]
+        _store(readings)
+        return readings
+
+
+#: Columns of a reading, as its historical table repeats them.
+_READING_COLUMNS = ("id", "tenant_id", "enrollment_id", "indicator_id", "value", "measured_at",
+                    "entered_at", "entered_by_id", "source", "measurement_id", "evaluated_at")
+
+
+def _store(readings: list[Reading]) -> None:
+    """Insert new readings with their historical rows (django-simple-history's table, the
+    same row its signal writes): on PostgreSQL one statement for the measurement and its
+    history (a blood pressure: 1 round trip instead of 4); elsewhere, the ORM."""
+    from django.db import connection
+
+    from constel.audit import current_actor
+
+    if connection.vendor != "postgresql":
+        for reading in readings:
+            reading.save(force_insert=True)
+        return
+    user_id, job = current_actor()
+    now = timezone.now()
+    row = "(" + ", ".join(["%s"] * len(_READING_COLUMNS)) + ")"
+    params: list = []
+    for reading in readings:
+        reading.entered_at = now
+        params += [getattr(reading, c) for c in _READING_COLUMNS]
+    columns = ", ".join(_READING_COLUMNS)
+    sql = (f"WITH r AS (INSERT INTO pathways_reading ({columns}) "  # noqa: S608 (constants)
+           f"VALUES {', '.join([row] * len(readings))} RETURNING {columns}) "
+           "INSERT INTO pathways_historicalreading (history_id, history_date, history_type, "
+           f"history_change_reason, history_user_id, history_job, {columns}) "
+           f"SELECT gen_random_uuid(), %s, '+', NULL, %s, %s, {columns} FROM r")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, now, user_id, job])
+    for reading in readings:
+        reading._state.adding = False
+        reading._state.db = connection.alias
 
 
 # --- Evaluation ------------------------------------------------------------------------------
