@@ -483,3 +483,38 @@ def test_the_apis_enrollment_of_a_patient_login_matches_the_access_scope(world, 
         world.enrollment.phase = "initial_assessment"
         world.enrollment.save(update_fields=["phase"])
     assert lookup(world, patient) is None and by_scope(world, patient) is None
+
+
+def _weight_missing_rule(world) -> AlertRule:
+    with tenant_context(world.tenant):
+        return AlertRule.objects.get(enrollment=world.enrollment, active=True, kind="missing",
+                                     indicator__code="body_weight")
+
+
+@pytest.mark.parametrize(("hours_ago", "breached"), [(47.9, False), (48.1, True), (24 * 40, True)])
+def test_missing_weight_is_judged_on_the_last_reading_whatever_its_age(world, hours_ago,
+                                                                       breached):
+    """Weight daily × tolerance 2 = 48 h. The last reading decides, even long before the
+    rule's own start (a PPS revision re-creates the rules): the sweep reads only the recent
+    months' partitions and asks for an older reading only when none is recent."""
+    rule = _weight_missing_rule(world)
+    assert (rule.expected_interval_hours or 24) * rule.tolerance == 48
+    now = NOW()
+    readings = _read(world, "body_weight", "70", hours_ago=0)
+    with tenant_context(world.tenant):
+        Reading.objects.filter(pk=readings[0].pk).update(
+            measured_at=now - timedelta(hours=hours_ago))
+        AlertRule.objects.filter(pk=rule.pk).update(created_at=now - timedelta(hours=1))
+    sweep(tenant=world.tenant, now=now)
+    assert bool(_alerts(world, rule=rule)) is breached
+
+
+def test_missing_weight_without_any_reading_counts_from_the_rules_start(world):
+    rule = _weight_missing_rule(world)
+    now = NOW()
+    with tenant_context(world.tenant):
+        AlertRule.objects.filter(pk=rule.pk).update(created_at=now - timedelta(hours=47))
+    sweep(tenant=world.tenant, now=now)
+    assert not _alerts(world, rule=rule)
+    sweep(tenant=world.tenant, now=now + timedelta(hours=2))
+    assert _alerts(world, rule=rule)
