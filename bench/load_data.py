@@ -34,7 +34,16 @@ def _explain(label: str, queryset_or_sql, params=None) -> None:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params or [])
         plan = [row[0] for row in cursor.fetchall()]
+        # EXPLAIN ANALYZE times every node on every loop (a per-rule subquery: tens of
+        # thousands of loops): the query is also run as the page runs it, best of three.
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            cursor.execute(sql, params or [])
+            rows = len(cursor.fetchall())
+            runs.append(time.perf_counter() - t)
     print(f"\n### {label}\n")
+    print(f"    run as is (best of 3, warm): {min(runs) * 1000:.1f} ms, {rows} rows\n")
     for line in plan:
         print("    " + line)
 
@@ -89,12 +98,43 @@ def explain_pages(prefix: str) -> None:
         last = Reading.objects.filter(enrollment_id=OuterRef("enrollment_id"),
                                       indicator_id=OuterRef("indicator_id")) \
             .order_by("-measured_at").values("measured_at")[:1]
-        _explain("Missing-data sweep (now): the active missing-data rules of the patients "
-                 "followed, each with its last reading (LIMIT 1 per rule)",
+        _explain("Missing-data sweep (session 3, on partitions): the active missing-data "
+                 "rules of the patients followed, each with its last reading (LIMIT 1 per "
+                 "rule, unbounded in time)",
                  AlertRule.objects.filter(kind="missing", active=True, enrollment__phase__in=[
                      "pps_definition", "follow_up_y1", "annual_update", "follow_up_y2",
                      "final_assessment"]).select_related("enrollment", "indicator")
                  .annotate(last_reading=Subquery(last)))
+        _explain_sweep()
+
+
+def _explain_sweep() -> None:
+    """The sweep's queries as pathways.services.telefollowup builds them now: the function
+    timed as the sweep runs it (best of 3), then each of its statements explained."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from constel.models import Tenant
+    from constel.tenancy import tenant_context
+    from pathways.services.telefollowup import missing_rules_with_last_reading
+
+    with tenant_context(Tenant.objects.get(slug="load-1")):
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            found, quiet_read = missing_rules_with_last_reading(timezone.now())
+            runs.append(time.perf_counter() - t)
+        print("\n### Missing-data sweep (now): rules with their last reading within the widest "
+              "window (its months only), then an older reading asked for the rules with none "
+              "in it\n")
+        print(f"    run as the sweep runs it (best of 3, warm): {min(runs) * 1000:.1f} ms, "
+              f"{len(found)} rules, {sum(r.last_reading is None for r in found)} without a "
+              f"recent reading, {len(quiet_read)} of them with an older one")
+        with CaptureQueriesContext(connection) as queries:
+            missing_rules_with_last_reading(timezone.now())
+        for k, q in enumerate(queries, 1):
+            _explain(f"Missing-data sweep (now), statement {k} of {len(queries)}", q["sql"])
 
 
 def main() -> int:

@@ -12,7 +12,7 @@ import yaml
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Exists, F, Max, OuterRef, Subquery, Value, When
+from django.db.models import Exists, F, Max, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -648,8 +648,10 @@ def sweep(*, tenant: Tenant, now: datetime | None = None) -> dict:
                 "escalated": escalated}
 
 
-@transaction.atomic
-def _sweep_missing(tenant: Tenant, now: datetime) -> int:
+def missing_rules_with_last_reading(now: datetime) -> tuple[list[AlertRule], set]:
+    """The active missing-data rules of the patients followed, each with ``last_reading``,
+    and the ids of those with no reading in their window but an older one (breached
+    whatever its exact time). Two queries and an aggregate, whatever the number of rules."""
     followed = AlertRule.objects.filter(kind=AlertRule.Kind.MISSING, active=True,
                                         enrollment__phase__in=FOLLOWING_PHASES)
     # The widest window of these rules (interval × tolerance): a reading older than that
@@ -657,25 +659,32 @@ def _sweep_missing(tenant: Tenant, now: datetime) -> int:
     longest = followed.aggregate(h=Max(Coalesce("expected_interval_hours", Value(24))
                                        * F("tolerance")))["h"]
     if longest is None:
-        return 0
+        return [], set()
     horizon = now - timedelta(hours=float(longest), minutes=1)
     pair = {"enrollment_id": OuterRef("enrollment_id"), "indicator_id": OuterRef("indicator_id")}
     # The last reading within the widest window: one backward probe of the index of the
     # month or two it covers (LIMIT 1 per rule; readings are partitioned by month), not an
-    # aggregate over every reading of the patients followed (bench/README.md). Only for a
-    # rule with none there: whether any older reading exists (then it is breached).
+    # aggregate over every reading of the patients followed (bench/README.md).
     last = Reading.objects.filter(measured_at__gte=horizon,
                                   measured_at__lte=now + timedelta(days=1), **pair) \
         .order_by("-measured_at").values("measured_at")[:1]
-    older = Reading.objects.filter(measured_at__lt=horizon, **pair)
-    missing_rules = list(followed.select_related("enrollment", "indicator")
-                         .annotate(last_reading=Subquery(last))
-                         .annotate(read_before=Case(When(last_reading__isnull=True,
-                                                         then=Exists(older)),
-                                                    default=Value(False))))
+    found = list(followed.select_related("enrollment", "indicator")
+                 .annotate(last_reading=Subquery(last)))
+    # Only for the rules with no reading in the window (patients who stopped, or never
+    # started): does any older reading exist? (every month's index, a few rules)
+    quiet = [rule.pk for rule in found if rule.last_reading is None]
+    read_before = set(AlertRule.objects.filter(pk__in=quiet).filter(Exists(
+        Reading.objects.filter(measured_at__lt=horizon, **pair))).values_list(
+        "pk", flat=True)) if quiet else set()
+    return found, read_before
+
+
+@transaction.atomic
+def _sweep_missing(tenant: Tenant, now: datetime) -> int:
+    missing_rules, read_before = missing_rules_with_last_reading(now)
     breaches = []
     for rule in missing_rules:
-        if rule.read_before or rules.missing_breached(
+        if rule.pk in read_before or rules.missing_breached(
                 rule.last_reading, rule.created_at, now,
                 timedelta(hours=rule.expected_interval_hours or 24), rule.tolerance):
             breaches.append(rule)

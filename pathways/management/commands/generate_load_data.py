@@ -355,9 +355,11 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             return
         with connection.cursor() as cursor:
+            # the readings are partitioned: their size is the sum over the partitions
             cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database())), "
-                           "pg_size_pretty(pg_total_relation_size('pathways_reading')), "
-                           "pg_size_pretty(pg_relation_size('pathways_reading'))")
-            db, total, heap = cursor.fetchone()
+                           "pg_size_pretty(sum(pg_total_relation_size(relid))), "
+                           "pg_size_pretty(sum(pg_relation_size(relid))), count(*) "
+                           "FROM pg_partition_tree('pathways_reading') WHERE isleaf")
+            db, total, heap, parts = cursor.fetchone()
         self.stdout.write(f"disk: database {db}; readings {total} ({heap} table, the rest "
-                          f"indexes)")
+                          f"indexes) in {parts} partitions")
