@@ -450,8 +450,8 @@ def test_the_apis_enrollment_of_a_patient_login_matches_the_access_scope(world, 
     patient whose follow-up has not started)."""
     from constel.access import patients_in_scope
     from constel.models import Membership, User
-    from patients.models import CarerAccess
     from pathways.services.telefollowup import FOLLOWING_PHASES, enrollment_of_patient_login
+    from patients.models import CarerAccess
 
     def lookup(w, user):
         with tenant_context(w.tenant):
