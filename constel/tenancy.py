@@ -192,6 +192,15 @@ TENANT_PREDICATE = "tenant_id = NULLIF(current_setting('app.tenant_id', true), '
 USER_PREDICATE = "user_id = NULLIF(current_setting('app.user_id', true), '')::bigint"
 
 
+def enable_rls_sql(table: str, using: str = TENANT_PREDICATE) -> list[str]:
+    """The statements forcing row-level security on ``table`` (quoted) with the
+    ``tenant_isolation`` policy: rows visible by ``using``, written in the current tenant."""
+    return [f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+            f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+            f"CREATE POLICY tenant_isolation ON {table} "
+            f"USING ({using}) WITH CHECK ({TENANT_PREDICATE})"]
+
+
 class EnableRLS(Operation):
     """Migration operation: FORCE row-level security on a tenant-owned table.
 
@@ -223,12 +232,8 @@ class EnableRLS(Operation):
         predicate = TENANT_PREDICATE
         if self.also_user_rows:
             predicate = f"({TENANT_PREDICATE}) OR ({USER_PREDICATE})"
-        schema_editor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-        schema_editor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-        schema_editor.execute(
-            f"CREATE POLICY tenant_isolation ON {table} "
-            f"USING ({predicate}) WITH CHECK ({TENANT_PREDICATE})"
-        )
+        for statement in enable_rls_sql(table, predicate):
+            schema_editor.execute(statement)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
         if schema_editor.connection.vendor != "postgresql":

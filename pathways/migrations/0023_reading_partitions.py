@@ -23,7 +23,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from constel.tenancy import TENANT_PREDICATE
+from constel.tenancy import TENANT_PREDICATE, enable_rls_sql
 
 #: Months created ahead by the migration (the beat job keeps the same lead).
 AHEAD = 3
@@ -88,10 +88,8 @@ $fn$
 
 
 def _rls(cursor, table: str) -> None:
-    cursor.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
-    cursor.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    cursor.execute(f"CREATE POLICY tenant_isolation ON {table} "
-                   f"USING ({TENANT_PREDICATE}) WITH CHECK ({TENANT_PREDICATE})")
+    for statement in enable_rls_sql(table):
+        cursor.execute(statement)
 
 
 def _rebuild(schema_editor, *, partitioned: bool) -> None:
