@@ -30,6 +30,91 @@ def _token_from_header(request: HttpRequest) -> str | None:
     return None
 
 
+def _token_login_sql() -> tuple[str, str]:
+    from constel.models import ApiToken, Membership, Site, Tenant, User
+
+    def columns(model: Any, alias: str) -> str:
+        return ", ".join(f"{alias}.{f.column}" for f in model._meta.concrete_fields)
+
+    return f"""
+SELECT set_config('app.tenant_id', t.tenant_id::text, false),
+       set_config('app.user_id', t.user_id::text, false)
+FROM {ApiToken._meta.db_table} t
+WHERE t.key_hash = %(key)s AND t.revoked_at IS NULL
+""", f"""
+SELECT {columns(ApiToken, "t")}, {columns(User, "u")}, {columns(Tenant, "te")},
+       {columns(Membership, "m")}, {columns(Site, "s")}
+FROM {ApiToken._meta.db_table} t
+JOIN {User._meta.db_table} u ON u.id = t.user_id AND u.is_active
+JOIN {Tenant._meta.db_table} te ON te.id = t.tenant_id
+LEFT JOIN LATERAL (
+  SELECT * FROM {Membership._meta.db_table} m
+  WHERE m.tenant_id = t.tenant_id AND m.user_id = t.user_id AND m.is_active
+  ORDER BY m.role LIMIT 1) m ON true
+LEFT JOIN {Site._meta.db_table} s ON s.id = m.site_id
+WHERE t.key_hash = %(key)s AND t.revoked_at IS NULL
+"""  # noqa: S608 (table and column names from the models)
+
+
+_TOKEN_LOGIN: tuple[Any, Any] | None = None
+
+
+def _token_login(key_hash: str) -> tuple[Any, Any] | None:
+    """The active token of ``key_hash`` with its user and tenant, and the user's active
+    membership in that tenant (None when it ended); None for an unknown, revoked or inactive
+    user's token. On PostgreSQL one round trip: a first statement sets the token's tenant
+    and user on the connection (the membership is under row-level security), the second
+    reads everything (two prepared statements, one simple query: one transaction); the
+    request then enters that same context at no cost."""
+    from django.db import connection
+
+    from constel.db import Prepared, execute_prepared
+    from constel.models import ApiToken, Membership, Site, Tenant, User
+    from constel.tenancy import note_session_state, reset_connections
+
+    if connection.vendor != "postgresql":
+        token = (ApiToken.objects.select_related("user", "tenant")
+                 .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
+                 .first())
+        if token is None:
+            return None
+        with tenant_context(token.tenant, user_id=token.user_id):
+            active = (Membership.objects.filter(user_id=token.user_id, is_active=True)
+                      .select_related("tenant", "site").order_by("role").first())
+        return token, active
+
+    global _TOKEN_LOGIN
+    if _TOKEN_LOGIN is None:
+        setter, reader = _token_login_sql()
+        _TOKEN_LOGIN = (Prepared("constel_token_login_set", setter),
+                        Prepared("constel_token_login_read", reader))
+    params = {"key": key_hash}
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, *((statement, params) for statement in _TOKEN_LOGIN))
+        setting = cursor.fetchone()
+        cursor.nextset()
+        row = cursor.fetchone()
+    if setting is None:
+        return None  # no such token: nothing was set
+    if row is None:  # the user is inactive: the token's state must not stay on the session
+        reset_connections()
+        return None
+    objects = []
+    for model in (ApiToken, User, Tenant, Membership, Site):
+        fields = model._meta.concrete_fields
+        values, row = row[:len(fields)], row[len(fields):]
+        objects.append(None if values[0] is None else
+                       model.from_db(connection.alias, [f.attname for f in fields], values))
+    token, user, tenant, membership, site = objects
+    token.user, token.tenant = user, tenant
+    note_session_state(connection, tenant.pk, user.pk)
+    if membership is None:
+        reset_connections()
+        return token, None
+    membership.tenant, membership.site = tenant, site
+    return token, membership
+
+
 class TenantMiddleware:
     """Resolves the user's memberships and the active one, then runs the view inside
     ``tenant_context`` (which sets PostgreSQL's ``app.tenant_id`` for RLS)."""
@@ -47,13 +132,10 @@ class TenantMiddleware:
 
         key = _token_from_header(request)
         if key is not None:
-            token = (
-                ApiToken.objects.select_related("user", "tenant")
-                .filter(key_hash=ApiToken.hash_key(key), revoked_at__isnull=True)
-                .first()
-            )
-            if token is None or not token.user.is_active:
+            found = _token_login(ApiToken.hash_key(key))
+            if found is None:
                 return JsonResponse({"detail": _("Invalid or revoked API token.")}, status=401)
+            token, active = found
             now = timezone.now()
             if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
                 # "Last used" to the minute: not a write on every request.
@@ -61,24 +143,20 @@ class TenantMiddleware:
             request.user = token.user
             request.api_token = token
             request._dont_enforce_csrf_checks = True
+            if active is None:
+                return JsonResponse({"detail": _("This token's programme access ended.")},
+                                    status=401)
+            # A token belongs to one programme: the view runs in that tenant's context (the
+            # login's round trip already set it on the connection: no second one).
+            with tenant_context(token.tenant, user_id=token.user_id):
+                request.memberships = [active]
+                request.membership = active
+                request.tenant = active.tenant
+                return self.get_response(request)
 
         user = request.user
         if not user.is_authenticated:
             with tenant_context(None):
-                return self.get_response(request)
-
-        if request.api_token is not None:
-            # A token belongs to one programme: its membership is read inside that tenant's
-            # context, which the view then runs in (one context, one query).
-            with tenant_context(request.api_token.tenant, user_id=user.pk):
-                active = (Membership.objects.filter(user_id=user.pk, is_active=True)
-                          .select_related("tenant", "site").order_by("role").first())
-                if active is None:
-                    return JsonResponse({"detail": _("This token's programme access ended.")},
-                                        status=401)
-                request.memberships = [active]
-                request.membership = active
-                request.tenant = active.tenant
                 return self.get_response(request)
 
         with tenant_context(None, user_id=user.pk):

@@ -97,6 +97,24 @@ def _apply_to_open_connections(*, resetting: bool = False) -> None:
             conn.close()
 
 
+def note_session_state(connection: Any, tenant_id: uuid.UUID | None,
+                       user_id: int | None) -> None:
+    """A statement run outside ``tenant_context`` set ``app.tenant_id`` / ``app.user_id``
+    (session-level) on ``connection`` — the API token login does, in the round trip that
+    finds the token: record what the session now holds, so that entering that context costs
+    no second round trip. Only a setting made in autocommit is known to hold."""
+    if connection.get_autocommit() and not connection.in_atomic_block:
+        connection._constel_durable = (tenant_id, user_id)
+    else:
+        connection._constel_durable = None
+
+
+def reset_connections() -> None:
+    """Put every open connection back in the current context's state (outside any context:
+    no tenant, nothing visible), e.g. after a statement set another state and was refused."""
+    _apply_to_open_connections(resetting=True)
+
+
 _SAME_USER: Any = object()
 
 
@@ -122,7 +140,8 @@ def tenant_context(
     tenant_token = _tenant_id.set(tenant_id)
     user_token = _user_id.set(user_id)
     try:
-        _apply_to_open_connections()
+        if not _durably_applied((tenant_id, user_id)):
+            _apply_to_open_connections()
         yield
     finally:
         _tenant_id.reset(tenant_token)

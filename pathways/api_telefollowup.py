@@ -32,6 +32,29 @@ class ReadingSerializer(serializers.Serializer):
     evaluated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
 
+_READING_FIELDS = ReadingSerializer().fields
+
+
+def reading_data(reading: Reading) -> dict:
+    """ReadingSerializer's representation, by its fields' own to_representation but without
+    building a serializer (which deep-copies its fields) on every POST: the ingestion's hot
+    path (tests/test_reading_ingest.py checks both agree)."""
+    f = _READING_FIELDS
+    return {
+        "id": str(reading.pk),
+        "enrollment": str(reading.enrollment_id),
+        "indicator": reading.indicator.code,
+        "value": f["value"].to_representation(reading.value),
+        "unit": reading.indicator.unit,
+        "measured_at": f["measured_at"].to_representation(reading.measured_at),
+        "entered_at": f["entered_at"].to_representation(reading.entered_at),
+        "source": reading.source,
+        "measurement_id": str(reading.measurement_id),
+        "evaluated_at": f["evaluated_at"].to_representation(reading.evaluated_at)
+        if reading.evaluated_at else None,
+    }
+
+
 class ReadingCreateSerializer(serializers.Serializer):
     enrollment = serializers.UUIDField(required=False,
                                        help_text="Required for staff; a patient posts their own.")
@@ -105,9 +128,12 @@ class ReadingViewSet(viewsets.GenericViewSet):
         incoming = ReadingCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         d = incoming.validated_data
+        followed = None
         if request.membership.role == Role.PATIENT:
-            enrollment = telefollowup.enrollment_of_patient_login(
-                tenant_id=request.tenant.pk, user_id=request.user.pk)
+            # their follow-up and the indicators it follows, in one query
+            enrollment, followed = telefollowup.patient_ingest_target(
+                tenant_id=request.tenant.pk, user_id=request.user.pk,
+                codes=telefollowup.measurement_codes(d["indicator"]))
             if enrollment is None or (d.get("enrollment") and d["enrollment"] != enrollment.pk):
                 raise serializers.ValidationError({"enrollment": ["Not your follow-up."]})
         else:
@@ -122,10 +148,11 @@ class ReadingViewSet(viewsets.GenericViewSet):
         readings, alerts = telefollowup.reading_record_evaluated(
             enrollment=enrollment, indicator_code=d["indicator"], value=d["value"],
             diastolic=d.get("diastolic"), unit=d.get("unit") or None,
-            measured_at=d["measured_at"], entered_by=request.user, source=source)
+            measured_at=d["measured_at"], entered_by=request.user, source=source,
+            followed=followed)
         codes = {r.indicator_id: r.indicator.code for r in readings}
         return Response({
-            "readings": ReadingSerializer(readings, many=True).data,
+            "readings": [reading_data(r) for r in readings],
             "alerts": [{"id": str(a.pk), "level": a.level, "status": a.status,
                         "indicator": codes.get(a.indicator_id, "")} for a in alerts],
         }, status=status.HTTP_201_CREATED)

@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from constel.db import Prepared
 from constel.models import Tenant, User
 from constel.roles import Role
 from constel.tenancy import tenant_context
@@ -143,6 +144,64 @@ def enrollment_of_patient_login(*, tenant_id, user_id) -> Enrollment | None:
     return next(iter(Enrollment.objects.raw(_PATIENT_ENROLLMENT_SQL, params)), None)
 
 
+def measurement_codes(indicator_code: str) -> list[str]:
+    """The indicators one measurement records: a blood pressure is systolic + diastolic."""
+    if indicator_code in ("blood_pressure", "systolic_bp"):
+        return ["systolic_bp", "diastolic_bp"]
+    return [indicator_code]
+
+
+def _followed_sql(enrollments: str) -> str:
+    """Each enrollment of the query ``enrollments`` (alias e) with the indicators among the
+    codes (last parameter) that its active rules follow: one row per indicator, or one row
+    with no indicator."""
+    e_cols = ", ".join(f"e.{f.column}" for f in Enrollment._meta.concrete_fields)
+    i_cols = ", ".join(f"i.{f.column}" for f in Indicator._meta.concrete_fields)
+    return f"""
+WITH e AS ({enrollments})
+SELECT {e_cols}, {i_cols}
+FROM e LEFT JOIN pathways_indicator i
+  ON i.tenant_id = e.tenant_id AND i.code = ANY(%s::text[]) AND EXISTS (
+     SELECT 1 FROM pathways_alertrule ru
+     WHERE ru.tenant_id = e.tenant_id AND ru.enrollment_id = e.id AND ru.indicator_id = i.id
+       AND ru.active)
+"""  # noqa: S608 (column names from the models, a constant query)
+
+
+_PATIENT_TARGET_SQL: Prepared | None = None
+
+
+def patient_ingest_target(*, tenant_id, user_id, codes: list[str]
+                          ) -> tuple[Enrollment | None, dict[str, Indicator]]:
+    """The API's hot path, in one query (PostgreSQL): the enrollment a patient login posts
+    to (enrollment_of_patient_login) and {code: indicator} of the ``codes`` its active
+    rules follow."""
+    from django.db import connection
+
+    global _PATIENT_TARGET_SQL
+    if connection.vendor != "postgresql":
+        enrollment = enrollment_of_patient_login(tenant_id=tenant_id, user_id=user_id)
+        return enrollment, ({} if enrollment is None else _followed(enrollment, codes))
+    if _PATIENT_TARGET_SQL is None:
+        _PATIENT_TARGET_SQL = Prepared("constel_patient_ingest_target",
+                                       _followed_sql(_PATIENT_ENROLLMENT_SQL))
+    with connection.cursor() as cursor:
+        _PATIENT_TARGET_SQL.execute(cursor, [tenant_id, tenant_id, user_id, tenant_id, user_id,
+                                             codes])
+        rows = cursor.fetchall()
+    if not rows:
+        return None, {}
+    e_fields = [f.attname for f in Enrollment._meta.concrete_fields]
+    i_fields = [f.attname for f in Indicator._meta.concrete_fields]
+    enrollment = Enrollment.from_db(connection.alias, e_fields, rows[0][:len(e_fields)])
+    followed = {}
+    for row in rows:
+        if row[len(e_fields)] is not None:
+            indicator = Indicator.from_db(connection.alias, i_fields, row[len(e_fields):])
+            followed[indicator.code] = indicator
+    return enrollment, followed
+
+
 def _parse_value(raw, indicator: Indicator, unit: str | None, field: str) -> Decimal:
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
@@ -187,26 +246,65 @@ def reading_record(*, enrollment: Enrollment, indicator_code: str, value, measur
     return created
 
 
-@transaction.atomic
 def reading_record_evaluated(*, enrollment: Enrollment, **fields) -> tuple[list[Reading],
                                                                           list[Alert]]:
     """The API's path: store the measurement and evaluate it in the same transaction (its
     answer carries the result), so no task is needed — committed means evaluated. Returns
-    the readings and the alerts their breaches attached to (id, level, status, indicator)."""
-    created = _record(enrollment=enrollment, **fields)
-    alerts: list[Alert] = []
-    now = timezone.now()
-    with tenant_context(enrollment.tenant_id):
-        _evaluate(enrollment.tenant_id, [r.pk for r in created], alerts=alerts, now=now,
-                  measured=_span(created))
-    for reading in created:
-        reading.evaluated_at = now  # claimed by this transaction, marked with this time
-    return created, alerts
+    the readings and the alerts their breaches attached to (id, level, status, indicator).
+    On PostgreSQL the whole write is one statement (_INGEST_SQL)."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with tenant_context(enrollment.tenant_id):
+            readings = _prepare(enrollment=enrollment, **fields)
+            return readings, _ingest(readings, timezone.now())
+    with transaction.atomic():
+        created = _record(enrollment=enrollment, **fields)
+        alerts: list[Alert] = []
+        now = timezone.now()
+        with tenant_context(enrollment.tenant_id):
+            _evaluate(enrollment.tenant_id, [r.pk for r in created], alerts=alerts, now=now,
+                      measured=_span(created))
+        for reading in created:
+            reading.evaluated_at = now  # claimed by this transaction, marked with this time
+        return created, alerts
 
 
-def _record(*, enrollment: Enrollment, indicator_code: str, value, measured_at: datetime,
-            entered_by: User | None, source: str, unit: str | None = None,
-            diastolic=None) -> list[Reading]:
+def _record(**fields) -> list[Reading]:
+    readings = _prepare(**fields)
+    with tenant_context(readings[0].tenant_id):
+        _store(readings)
+    return readings
+
+
+#: The indicators among some codes that a patient's active rules follow (PostgreSQL).
+_FOLLOWED_SQL = """
+SELECT i.* FROM pathways_indicator i
+WHERE i.tenant_id = %s AND i.code = ANY(%s) AND EXISTS (
+  SELECT 1 FROM pathways_alertrule ru
+  WHERE ru.tenant_id = %s AND ru.enrollment_id = %s AND ru.indicator_id = i.id AND ru.active)
+"""
+
+
+def _followed(enrollment: Enrollment, codes: list[str]) -> dict[str, Indicator]:
+    """{code: indicator} of the codes the patient's active rules follow, in one query."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":  # the API's hot path: no query to build
+        found = Indicator.objects.raw(_FOLLOWED_SQL, [enrollment.tenant_id, codes,
+                                                      enrollment.tenant_id, enrollment.pk])
+        return {i.code: i for i in found}
+    return {rule.indicator.code: rule.indicator for rule in AlertRule.objects.filter(
+        enrollment=enrollment, active=True, indicator__code__in=codes)
+        .select_related("indicator")}
+
+
+def _prepare(*, enrollment: Enrollment, indicator_code: str, value, measured_at: datetime,
+             entered_by: User | None, source: str, unit: str | None = None,
+             diastolic=None, followed: dict[str, Indicator] | None = None) -> list[Reading]:
+    """The readings of one measurement, validated and not yet stored; a ValidationError
+    naming the field otherwise. ``followed``: the measurement's indicators that the
+    patient's active rules follow, when the caller has them (patient_ingest_target)."""
     now = timezone.now()
     if measured_at > now + timedelta(minutes=5):
         raise ValidationError({"measured_at": _("A reading cannot be in the future.")})
@@ -216,13 +314,10 @@ def _record(*, enrollment: Enrollment, indicator_code: str, value, measured_at: 
         if enrollment.phase not in FOLLOWING_PHASES:
             raise ValidationError({"enrollment": _("Telefollow-up has not started for this "
                                                    "patient.")})
-        codes = ["systolic_bp", "diastolic_bp"] if indicator_code in (
-            "blood_pressure", "systolic_bp") else [indicator_code]
+        codes = measurement_codes(indicator_code)
         # The indicators the patient's active rules follow, in one query; the catalogue is
         # only read to tell an unknown indicator from one the PPS does not follow.
-        indicators = {rule.indicator.code: rule.indicator for rule in AlertRule.objects.filter(
-            enrollment=enrollment, active=True, indicator__code__in=codes)
-            .select_related("indicator")}
+        indicators = _followed(enrollment, codes) if followed is None else followed
         if len(indicators) != len(codes):
             if Indicator.objects.filter(code__in=codes).count() != len(codes):
                 raise ValidationError({"indicator": _("Unknown indicator.")})
@@ -239,12 +334,10 @@ def _record(*, enrollment: Enrollment, indicator_code: str, value, measured_at: 
                 raise ValidationError({"diastolic": _("The second number (diastolic) must be "
                                                       "lower than the first (systolic).")})
         measurement = Reading._meta.get_field("measurement_id").default()
-        readings = [Reading(
+        return [Reading(
             tenant_id=enrollment.tenant_id, enrollment=enrollment, indicator=indicators[c],
             value=v, measured_at=measured_at, entered_by=entered_by, source=source,
             measurement_id=measurement) for c, v in values.items()]
-        _store(readings)
-        return readings
 
 
 #: Columns of a reading, as its historical table repeats them.
@@ -321,21 +414,18 @@ def _alert_history(alias: str, history_type: str) -> str:
     alerts ``alias`` names in the statement's FROM; who/what from %(user)s and %(job)s."""
     return (f"  INSERT INTO pathways_historicalalert (history_id, history_date, history_type, "
             f"history_change_reason, history_user_id, history_job, {', '.join(_ALERT_COLUMNS)})"
-            f"\n  SELECT gen_random_uuid(), %(now)s, {history_type}, NULL, %(user)s, %(job)s, "
+            f"\n  SELECT gen_random_uuid(), %(now)s::timestamptz, {history_type}, NULL, "
+            "%(user)s::bigint, %(job)s::text, "
             + ", ".join(f"{alias}.{c}" for c in _ALERT_COLUMNS))
 
 
-#: Claim, bounds and window rules in one statement (PostgreSQL): the UPDATE marks the batch
-#: evaluated (row locks make a concurrent worker skip it; a HOT update, see migration 0011),
-#: both rule kinds run over the claimed rows, the missing-data alerts of the claimed
-#: (enrollment, indicator) pairs are resolved (with their historical rows), and only the
-#: breaches ("b") and the pairs claimed ("p") come back.
-_EVALUATE_SQL = """
-WITH claimed AS MATERIALIZED (
-  UPDATE pathways_reading SET evaluated_at = %(now)s
-  WHERE id = ANY(%(ids)s) AND measured_at BETWEEN %(lo)s AND %(hi)s AND evaluated_at IS NULL
-  RETURNING id, tenant_id, enrollment_id, indicator_id, measured_at, value
-), bounds AS (
+#: Bounds and window rules over the readings of the CTE ``claimed`` (id, tenant_id,
+#: enrollment_id, indicator_id, measured_at, value), and the missing-data alerts of their
+#: (enrollment, indicator) pairs resolved with their historical rows. The window's lowest and
+#: highest values include the reading itself (``least``/``greatest``): a reading inserted by
+#: the same statement is not yet visible to the window's scan.
+_RULE_CTES = """
+bounds AS (
   SELECT c.id, ru.id AS rule_id, CASE
       WHEN (ru.crit_high IS NOT NULL AND c.value >= ru.crit_high)
         OR (ru.crit_low IS NOT NULL AND c.value <= ru.crit_low) THEN 'critical'
@@ -352,7 +442,7 @@ WITH claimed AS MATERIALIZED (
     ON ru.tenant_id = c.tenant_id AND ru.enrollment_id = c.enrollment_id
    AND ru.indicator_id = c.indicator_id AND ru.active AND ru.kind = 'change'
   JOIN LATERAL (
-    SELECT min(h.value) AS lo, max(h.value) AS hi
+    SELECT least(min(h.value), c.value) AS lo, greatest(max(h.value), c.value) AS hi
     FROM pathways_reading h
     WHERE h.tenant_id = c.tenant_id AND h.enrollment_id = c.enrollment_id
       AND h.indicator_id = c.indicator_id
@@ -373,6 +463,19 @@ WITH claimed AS MATERIALIZED (
 """ + _alert_history("r", "'~'") + """
   FROM resolved r
 )
+"""  # noqa: S608 (constant pieces only: _alert_history builds no value into it)
+
+#: Claim, bounds and window rules in one statement (PostgreSQL): the UPDATE marks the batch
+#: evaluated (row locks make a concurrent worker skip it; a HOT update, see migration 0011),
+#: both rule kinds run over the claimed rows, the missing-data alerts of the claimed
+#: (enrollment, indicator) pairs are resolved (with their historical rows), and only the
+#: breaches ("b") and the pairs claimed ("p") come back.
+_EVALUATE_SQL = """
+WITH claimed AS MATERIALIZED (
+  UPDATE pathways_reading SET evaluated_at = %(now)s
+  WHERE id = ANY(%(ids)s) AND measured_at BETWEEN %(lo)s AND %(hi)s AND evaluated_at IS NULL
+  RETURNING id, tenant_id, enrollment_id, indicator_id, measured_at, value
+),""" + _RULE_CTES + """
 SELECT 'b', b.id, b.rule_id, b.level, c.enrollment_id, c.indicator_id
 FROM bounds b JOIN claimed c USING (id) WHERE b.level IS NOT NULL
 UNION ALL
@@ -515,6 +618,40 @@ def _change_breaches(claimed: list[tuple], change_rules: list[AlertRule]) -> lis
     return out
 
 
+#: The alerts and events of the breaches in the CTE ``b`` (reading_id, rule_id, level,
+#: enrollment_id, indicator_id); see _ATTACH_SQL.
+_ATTACH_CTES = """
+worst AS (
+  SELECT rule_id, min(enrollment_id::text)::uuid AS enrollment_id,
+         min(indicator_id::text)::uuid AS indicator_id,
+         CASE WHEN bool_or(level = 'critical') THEN 'critical' ELSE 'warning' END AS level
+  FROM b GROUP BY rule_id
+), before AS (
+  SELECT a.rule_id, a.level FROM pathways_alert a
+  WHERE a.rule_id IN (SELECT rule_id FROM worst) AND NOT (a.status = 'closed')
+), upserted AS (
+  INSERT INTO pathways_alert AS a (id, tenant_id, enrollment_id, rule_id, indicator_id, level,
+      status, opened_at, auto_escalated, outcome, note, gp_involvement)
+  SELECT gen_random_uuid(), %(tenant)s::uuid, w.enrollment_id, w.rule_id, w.indicator_id,
+         w.level, 'open', %(now)s::timestamptz, false, '', '', ''
+  FROM worst w ORDER BY w.rule_id
+  ON CONFLICT (tenant_id, rule_id) WHERE NOT (status = 'closed')
+  DO UPDATE SET level = CASE WHEN excluded.level = 'critical' THEN 'critical' ELSE a.level END
+  RETURNING a.*
+), history AS (
+""" + _alert_history("u", "CASE WHEN bf.rule_id IS NULL THEN '+' ELSE '~' END") + """
+  FROM upserted u LEFT JOIN before bf ON bf.rule_id = u.rule_id
+  WHERE bf.rule_id IS NULL OR bf.level IS DISTINCT FROM u.level
+), events AS (
+  INSERT INTO pathways_alertevent (id, tenant_id, alert_id, rule_id, reading_id, level, at)
+  SELECT gen_random_uuid(), %(tenant)s::uuid, u.id, b.rule_id, b.reading_id, b.level,
+         %(now)s::timestamptz
+  FROM b JOIN upserted u ON u.rule_id = b.rule_id
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+)
+"""  # noqa: S608 (constant pieces only)
+
 #: Alerts and events in one statement (PostgreSQL): the worst level per rule; one open alert
 #: per rule, opened or reused through the partial unique index (ON CONFLICT locks the row,
 #: as SELECT … FOR UPDATE did) and raised to critical when a breach is critical; a historical
@@ -526,37 +663,72 @@ WITH b AS (
   SELECT * FROM unnest(%(readings)s::uuid[], %(rules)s::uuid[], %(levels)s::text[],
                        %(enrollments)s::uuid[], %(indicators)s::uuid[])
     AS b(reading_id, rule_id, level, enrollment_id, indicator_id)
-), worst AS (
-  SELECT rule_id, min(enrollment_id::text)::uuid AS enrollment_id,
-         min(indicator_id::text)::uuid AS indicator_id,
-         CASE WHEN bool_or(level = 'critical') THEN 'critical' ELSE 'warning' END AS level
-  FROM b GROUP BY rule_id
-), before AS (
-  SELECT a.rule_id, a.level FROM pathways_alert a
-  WHERE a.rule_id IN (SELECT rule_id FROM worst) AND NOT (a.status = 'closed')
-), upserted AS (
-  INSERT INTO pathways_alert AS a (id, tenant_id, enrollment_id, rule_id, indicator_id, level,
-      status, opened_at, auto_escalated, outcome, note, gp_involvement)
-  SELECT gen_random_uuid(), %(tenant)s, w.enrollment_id, w.rule_id, w.indicator_id, w.level,
-         'open', %(now)s, false, '', '', ''
-  FROM worst w ORDER BY w.rule_id
-  ON CONFLICT (tenant_id, rule_id) WHERE NOT (status = 'closed')
-  DO UPDATE SET level = CASE WHEN excluded.level = 'critical' THEN 'critical' ELSE a.level END
-  RETURNING a.*
-), history AS (
-""" + _alert_history("u", "CASE WHEN bf.rule_id IS NULL THEN '+' ELSE '~' END") + """
-  FROM upserted u LEFT JOIN before bf ON bf.rule_id = u.rule_id
-  WHERE bf.rule_id IS NULL OR bf.level IS DISTINCT FROM u.level
-), events AS (
-  INSERT INTO pathways_alertevent (id, tenant_id, alert_id, rule_id, reading_id, level, at)
-  SELECT gen_random_uuid(), %(tenant)s, u.id, b.rule_id, b.reading_id, b.level, %(now)s
-  FROM b JOIN upserted u ON u.rule_id = b.rule_id
-  ON CONFLICT DO NOTHING
-  RETURNING 1
-)
+),""" + _ATTACH_CTES + """
 SELECT (SELECT count(*) FROM events), u.id, u.level, u.status, u.indicator_id
 FROM upserted u
 """  # noqa: S608 (constant pieces only)
+
+
+#: A new measurement stored, audited, evaluated and its alerts written in ONE statement
+#: (PostgreSQL; the API's path): the readings are inserted already marked evaluated (no
+#: worker or sweep takes them again) with their historical rows, the rules of _RULE_CTES run
+#: over them, and their breaches open or raise alerts as _ATTACH_SQL does. One statement is
+#: one transaction even in autocommit: stored means evaluated, nothing half-written.
+#: Returns the alerts touched (id, level, status, indicator).
+_INGEST_SQL = """
+WITH claimed AS (
+  INSERT INTO pathways_reading ({columns})
+  SELECT n.id, %(tenant)s::uuid, %(enrollment)s::uuid, n.indicator_id, n.value,
+         %(measured)s::timestamptz, %(now)s::timestamptz, %(author)s::bigint, %(source)s::text,
+         %(measurement)s::uuid, %(now)s::timestamptz
+  FROM unnest(%(ids)s::uuid[], %(indicators)s::uuid[], %(values)s::numeric[])
+    AS n(id, indicator_id, value)
+  RETURNING {columns}
+), reading_history AS (
+  INSERT INTO pathways_historicalreading (history_id, history_date, history_type,
+      history_change_reason, history_user_id, history_job, {columns})
+  SELECT gen_random_uuid(), %(now)s::timestamptz, '+', NULL, %(user)s::bigint,
+         %(job)s::text, {columns}
+  FROM claimed
+),{rule_ctes}, b AS (
+  SELECT bo.id AS reading_id, bo.rule_id, bo.level, c.enrollment_id, c.indicator_id
+  FROM bounds bo JOIN claimed c USING (id) WHERE bo.level IS NOT NULL
+  UNION ALL
+  SELECT ch.id, ch.rule_id, ch.level, c.enrollment_id, c.indicator_id
+  FROM change ch JOIN claimed c USING (id)
+),{attach_ctes}
+SELECT u.id, u.level, u.status, u.indicator_id FROM upserted u
+""".format(columns=", ".join(_READING_COLUMNS), rule_ctes=_RULE_CTES,  # noqa: S608 (constants)
+           attach_ctes=_ATTACH_CTES)
+
+
+#: Planned once per connection: planning it took 2.8 ms, running it 0.6 ms (constel.db).
+_INGEST = Prepared("constel_reading_ingest", _INGEST_SQL)
+
+
+def _ingest(readings: list[Reading], now: datetime) -> list[Alert]:
+    """Run _INGEST_SQL for the readings of one measurement (same enrollment, time, author,
+    source and measurement id); they come back stored and marked evaluated at ``now``."""
+    from django.db import connection
+
+    from constel.audit import current_actor
+
+    first = readings[0]
+    user_id, job = current_actor()
+    with connection.cursor() as cursor:
+        _INGEST.execute(cursor, {
+            "tenant": first.tenant_id, "enrollment": first.enrollment_id,
+            "measured": first.measured_at, "now": now, "author": first.entered_by_id,
+            "source": first.source, "measurement": first.measurement_id,
+            "ids": [r.pk for r in readings], "indicators": [r.indicator_id for r in readings],
+            "values": [r.value for r in readings], "user": user_id, "job": job})
+        rows = cursor.fetchall()
+    for reading in readings:
+        reading.entered_at = reading.evaluated_at = now
+        reading._state.adding = False
+        reading._state.db = connection.alias
+    return [Alert(pk=pk, tenant_id=first.tenant_id, level=level, status=state,
+                  indicator_id=indicator) for pk, level, state, indicator in rows]
 
 
 def _attach(tenant_id, breaches: list[tuple], *, alerts: list | None = None) -> int:
