@@ -164,6 +164,8 @@ def _profile(clients: list[dict]) -> int:
     stats.print_stats(ours, 40)
     stats.print_callees("api_telefollowup.py.*create")
     stats.sort_stats("tottime").print_stats(30)
+    if os.environ.get("CONSTEL_PROFILE_ALL"):
+        stats.sort_stats("cumtime").print_stats(70)
     return 0
 
 
