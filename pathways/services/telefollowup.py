@@ -140,6 +140,10 @@ LIMIT 1
 
 def enrollment_of_patient_login(*, tenant_id, user_id) -> Enrollment | None:
     """The enrollment a patient login (or a carer's) posts readings to, or None."""
+    from django.db import connection
+
+    # the key as the backend stores it (SQLite, the demo: 32 hex digits)
+    tenant_id = Enrollment._meta.pk.get_db_prep_value(tenant_id, connection)
     params = [tenant_id, tenant_id, user_id, tenant_id, user_id]
     return next(iter(Enrollment.objects.raw(_PATIENT_ENROLLMENT_SQL, params)), None)
 
