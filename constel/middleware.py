@@ -136,10 +136,6 @@ class TenantMiddleware:
             if found is None:
                 return JsonResponse({"detail": _("Invalid or revoked API token.")}, status=401)
             token, active = found
-            now = timezone.now()
-            if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
-                # "Last used" to the minute: not a write on every request.
-                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             request.user = token.user
             request.api_token = token
             request._dont_enforce_csrf_checks = True
@@ -147,8 +143,13 @@ class TenantMiddleware:
                 return JsonResponse({"detail": _("This token's programme access ended.")},
                                     status=401)
             # A token belongs to one programme: the view runs in that tenant's context (the
-            # login's round trip already set it on the connection: no second one).
+            # login's round trip already set it on the connection: no second one; whatever
+            # happens from here, leaving the context resets the connection).
             with tenant_context(token.tenant, user_id=token.user_id):
+                now = timezone.now()
+                if token.last_used_at is None or now - token.last_used_at > TOKEN_USE_RESOLUTION:
+                    # "Last used" to the minute: not a write on every request.
+                    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
                 request.memberships = [active]
                 request.membership = active
                 request.tenant = active.tenant

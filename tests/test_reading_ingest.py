@@ -190,6 +190,7 @@ def test_token_login_in_one_round_trip_refuses_and_leaves_no_tenant_set(
     response = client.get("/api/v1/readings/", **auth)
     if change == "none":
         assert response.status_code == 200 and response.json()["count"] == 0
+        assert ApiToken.objects.get(user=user).last_used_at is not None
     else:
         assert response.status_code == 401
         assert ("ended" in response.json()["detail"]) == (change == "membership ended")
