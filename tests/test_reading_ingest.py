@@ -193,7 +193,10 @@ def test_token_login_in_one_round_trip_refuses_and_leaves_no_tenant_set(
         assert ApiToken.objects.get(user=user).last_used_at is not None
     else:
         assert response.status_code == 401
-        assert ("ended" in response.json()["detail"]) == (change == "membership ended")
+        forged = client.get("/api/v1/readings/", HTTP_AUTHORIZATION="Bearer cst_forged")
+        # "access ended" for a membership that ended, "invalid or revoked" otherwise
+        assert (response.json()["detail"] != forged.json()["detail"]) == (
+            change == "membership ended")
     assert _session_setting("app.tenant_id") == "" and _session_setting("app.user_id") == ""
 
 
