@@ -82,3 +82,20 @@ def execute_prepared(cursor: Any, *calls: tuple[Prepared, dict | list | tuple]) 
     sql = "; ".join(f"EXECUTE {s.name}({', '.join(['%s'] * s.arity)})" if s.arity
                     else f"EXECUTE {s.name}" for s, _p in calls)
     cursor.execute(sql, [v for s, p in calls for v in s.values(p)])
+
+
+def select_columns(model: Any, alias: str) -> str:
+    """``alias.column, …`` of ``model``'s concrete fields, in the order :func:`from_row` reads."""
+    return ", ".join(f"{alias}.{f.column}" for f in model._meta.concrete_fields)
+
+
+def from_row(alias: str, row: tuple | list, *models: Any) -> list:
+    """Model instances from one row holding ``select_columns`` of each model in turn; None for
+    a model whose primary key is NULL (an outer join that found nothing)."""
+    objects = []
+    for model in models:
+        fields = model._meta.concrete_fields
+        values, row = row[:len(fields)], row[len(fields):]
+        objects.append(None if values[0] is None else
+                       model.from_db(alias, [f.attname for f in fields], values))
+    return objects

@@ -31,10 +31,8 @@ def _token_from_header(request: HttpRequest) -> str | None:
 
 
 def _token_login_sql() -> tuple[str, str]:
+    from constel.db import select_columns as columns
     from constel.models import ApiToken, Membership, Site, Tenant, User
-
-    def columns(model: Any, alias: str) -> str:
-        return ", ".join(f"{alias}.{f.column}" for f in model._meta.concrete_fields)
 
     return f"""
 SELECT set_config('app.tenant_id', t.tenant_id::text, false),
@@ -68,7 +66,7 @@ def _token_login(key_hash: str) -> tuple[Any, Any] | None:
     request then enters that same context at no cost."""
     from django.db import connection
 
-    from constel.db import Prepared, execute_prepared
+    from constel.db import Prepared, execute_prepared, from_row
     from constel.models import ApiToken, Membership, Site, Tenant, User
     from constel.tenancy import note_session_state, reset_connections
 
@@ -99,13 +97,8 @@ def _token_login(key_hash: str) -> tuple[Any, Any] | None:
     if row is None:  # the user is inactive: the token's state must not stay on the session
         reset_connections()
         return None
-    objects = []
-    for model in (ApiToken, User, Tenant, Membership, Site):
-        fields = model._meta.concrete_fields
-        values, row = row[:len(fields)], row[len(fields):]
-        objects.append(None if values[0] is None else
-                       model.from_db(connection.alias, [f.attname for f in fields], values))
-    token, user, tenant, membership, site = objects
+    token, user, tenant, membership, site = from_row(
+        connection.alias, row, ApiToken, User, Tenant, Membership, Site)
     token.user, token.tenant = user, tenant
     note_session_state(connection, tenant.pk, user.pk)
     if membership is None:

@@ -17,7 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from constel.db import Prepared
+from constel.db import Prepared, from_row, select_columns
 from constel.models import Tenant, User
 from constel.roles import Role
 from constel.tenancy import tenant_context
@@ -159,11 +159,9 @@ def _followed_sql(enrollments: str) -> str:
     """Each enrollment of the query ``enrollments`` (alias e) with the indicators among the
     codes (last parameter) that its active rules follow: one row per indicator, or one row
     with no indicator."""
-    e_cols = ", ".join(f"e.{f.column}" for f in Enrollment._meta.concrete_fields)
-    i_cols = ", ".join(f"i.{f.column}" for f in Indicator._meta.concrete_fields)
     return f"""
 WITH e AS ({enrollments})
-SELECT {e_cols}, {i_cols}
+SELECT {select_columns(Enrollment, "e")}, {select_columns(Indicator, "i")}
 FROM e LEFT JOIN pathways_indicator i
   ON i.tenant_id = e.tenant_id AND i.code = ANY(%s::text[]) AND EXISTS (
      SELECT 1 FROM pathways_alertrule ru
@@ -195,15 +193,10 @@ def patient_ingest_target(*, tenant_id, user_id, codes: list[str]
         rows = cursor.fetchall()
     if not rows:
         return None, {}
-    e_fields = [f.attname for f in Enrollment._meta.concrete_fields]
-    i_fields = [f.attname for f in Indicator._meta.concrete_fields]
-    enrollment = Enrollment.from_db(connection.alias, e_fields, rows[0][:len(e_fields)])
-    followed = {}
-    for row in rows:
-        if row[len(e_fields)] is not None:
-            indicator = Indicator.from_db(connection.alias, i_fields, row[len(e_fields):])
-            followed[indicator.code] = indicator
-    return enrollment, followed
+    enrollment = from_row(connection.alias, rows[0], Enrollment)[0]
+    skip = len(Enrollment._meta.concrete_fields)  # each row: the enrollment, then an indicator
+    indicators = (from_row(connection.alias, row[skip:], Indicator)[0] for row in rows)
+    return enrollment, {i.code: i for i in indicators if i is not None}
 
 
 def _parse_value(raw, indicator: Indicator, unit: str | None, field: str) -> Decimal:
