@@ -7,9 +7,10 @@ clients, against a bare Django view doing one INSERT on the same stack (the base
 Builds its own database (``constel_bench_ingest``): P patients in follow-up, each with a
 personal API token (role patient), SpO2 / weight / blood-pressure rules. Serves the project
 with gunicorn (sync workers, DEBUG off, Celery publishing to the real Redis) and runs the
-clients from this process (threads, keep-alive connections): first the bare view, then
-``POST /api/v1/readings/`` (validation, insert, evaluation in the request, Celery message).
-Prints requests/s, p50 / p95 latency for both and the throughput ratio.
+clients from this process (threads, keep-alive connections): the bare view, then
+``POST /api/v1/readings/`` (validation, insert and evaluation in the request), alternated in
+``--rounds`` rounds. Prints requests/s, p50 / p95 latency for both and the throughput ratio
+(overall, per round and the rounds' median).
 """
 
 from __future__ import annotations
@@ -125,7 +126,7 @@ def _run(port: int, clients: list[dict], n: int, seconds: float, api: bool) -> d
     return {"requests": len(latencies), "rps": len(latencies) / wall,
             "p50": statistics.median(latencies) * 1000,
             "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
-            "errors": errors}
+            "errors": errors, "latencies": latencies, "wall": wall}
 
 
 def _profile(clients: list[dict]) -> int:
@@ -174,6 +175,8 @@ def main() -> int:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--workers", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="alternate the bare view and the API this many times")
     ap.add_argument("--patients", type=int, default=200)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--profile", action="store_true",
@@ -202,20 +205,39 @@ def main() -> int:
                 time.sleep(0.2)
         _run(args.port, clients, args.clients, 2, api=False)  # warm-up
         _run(args.port, clients, args.clients, 2, api=True)
-        bare = _run(args.port, clients, args.clients, args.seconds, api=False)
-        api = _run(args.port, clients, args.clients, args.seconds, api=True)
+        # Rounds alternating the two, each measured for seconds / rounds: a machine whose
+        # speed drifts during the run (a shared host) tilts each round's ratio less than
+        # one long phase of each would.
+        rounds = [(_run(args.port, clients, args.clients, args.seconds / args.rounds,
+                        api=False),
+                   _run(args.port, clients, args.clients, args.seconds / args.rounds,
+                        api=True)) for _ in range(args.rounds)]
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(f"{args.clients} clients, {args.seconds:.0f} s each, gunicorn {args.workers} sync "
-          f"workers, {args.patients} patients")
+    print(f"{args.clients} clients, {args.seconds:.0f} s each in {args.rounds} rounds, "
+          f"gunicorn {args.workers} sync workers, {args.patients} patients")
+    bare, api = (_merge([r[k] for r in rounds]) for k in (0, 1))
     for name, r in (("bare INSERT view", bare), ("POST /api/v1/readings/", api)):
         print(f"{name:24} {r['requests']:6} requests {r['rps']:7.1f} req/s  "
               f"p50 {r['p50']:6.1f} ms  p95 {r['p95']:6.1f} ms  errors {len(r['errors'])}")
         if r["errors"]:
             print("  first error:", r["errors"][0])
-    print(f"ratio API / bare throughput: {api['rps'] / bare['rps']:.2f}")
+    ratios = [a["rps"] / b["rps"] for b, a in rounds]
+    print(f"ratio API / bare throughput: {api['rps'] / bare['rps']:.2f} "
+          f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}; "
+          f"median {statistics.median(ratios):.2f})")
     return 0 if not (bare["errors"] or api["errors"]) else 1
+
+
+def _merge(results: list[dict]) -> dict:
+    """One phase's rounds together: all their latencies, requests over their time."""
+    latencies = sorted(x for r in results for x in r["latencies"])
+    wall = sum(r["wall"] for r in results)
+    return {"requests": len(latencies), "rps": len(latencies) / wall,
+            "p50": statistics.median(latencies) * 1000,
+            "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
+            "errors": [e for r in results for e in r["errors"]]}
 
 
 if __name__ == "__main__":

@@ -49,16 +49,16 @@ router.include_root_view = False
 
 def _register() -> None:
     from pathways.api import ActivityViewSet, CarePlanViewSet, EnrollmentViewSet
+    from pathways.api_telefollowup import AlertViewSet, ReadingViewSet
     from patients.api import PatientViewSet, ProfessionalViewSet
 
+    # Readings first: the patients' devices post them all day (URLs are tried in order).
+    router.register("readings", ReadingViewSet, basename="reading")
     router.register("patients", PatientViewSet, basename="patient")
     router.register("enrollments", EnrollmentViewSet, basename="enrollment")
     router.register("professionals", ProfessionalViewSet, basename="professional")
     router.register("care-plans", CarePlanViewSet, basename="care-plan")
     router.register("activities", ActivityViewSet, basename="activity")
-    from pathways.api_telefollowup import AlertViewSet, ReadingViewSet
-
-    router.register("readings", ReadingViewSet, basename="reading")
     router.register("alerts", AlertViewSet, basename="alert")
     from billing.api import StatementViewSet
 

@@ -68,7 +68,7 @@ def _token_login(key_hash: str) -> tuple[Any, Any] | None:
 
     from constel.db import Prepared, execute_prepared, from_row
     from constel.models import ApiToken, Membership, Site, Tenant, User
-    from constel.tenancy import note_session_state, reset_connections
+    from constel.tenancy import note_session_state, reset_connections, sets_own_state
 
     if connection.vendor != "postgresql":
         token = (ApiToken.objects.select_related("user", "tenant")
@@ -87,13 +87,15 @@ def _token_login(key_hash: str) -> tuple[Any, Any] | None:
         _TOKEN_LOGIN = (Prepared("constel_token_login_set", setter),
                         Prepared("constel_token_login_read", reader))
     params = {"key": key_hash}
-    with connection.cursor() as cursor:
+    # The first statement sets the state the second reads in: whatever the connection still
+    # holds from a previous request is replaced, never used (the token table has no RLS).
+    with sets_own_state(connection), connection.cursor() as cursor:
         execute_prepared(cursor, *((statement, params) for statement in _TOKEN_LOGIN))
         setting = cursor.fetchone()
         cursor.nextset()
         row = cursor.fetchone()
     if setting is None:
-        return None  # no such token: nothing was set
+        return None  # no such token: nothing was set (the session holds what it held)
     if row is None:  # the user is inactive: the token's state must not stay on the session
         reset_connections()
         return None

@@ -6,9 +6,11 @@ Two barriers keep tenants apart:
    tenant made current by :func:`tenant_context` (and nothing when no tenant is current), and
    selectors take the tenant explicitly (``Model.objects.for_tenant(tenant)``).
 2. On PostgreSQL, every tenant-owned table has row-level security (FORCE) with a policy on
-   the connection setting ``app.tenant_id``; :func:`tenant_context` sets it and restores the
-   previous value on exit. With no tenant set no row is visible (fail-closed), which also
-   covers foreign-key traversal, raw SQL, the admin and management commands.
+   the connection setting ``app.tenant_id``; :func:`tenant_context` sets it, and every
+   statement runs in the current context's state (``_state_guard`` puts it first when a
+   connection still holds the state of a context just left). With no tenant set no row is
+   visible (fail-closed), which also covers foreign-key traversal, raw SQL, the admin and
+   management commands.
 
 Requests enter the context in ``constel.middleware.TenantMiddleware``; Celery tasks in
 ``constel.tasks.tenant_task``.
@@ -28,6 +30,7 @@ from django.db.backends.signals import connection_created
 from django.db.migrations.operations.base import Operation
 from django.dispatch import receiver
 from django.http import Http404
+from psycopg.pq import TransactionStatus
 
 if TYPE_CHECKING:
     from constel.models import Tenant
@@ -46,21 +49,27 @@ def current_user_id() -> int | None:
     return _user_id.get()
 
 
+_IDLE, _IN_TRANSACTION = TransactionStatus.IDLE, TransactionStatus.INTRANS
+_SET_STATE_SQL = (
+    "SELECT set_config('app.tenant_id', %s, false), set_config('app.user_id', %s, false)")
+
+
 def _apply_to_connection(connection: Any) -> None:
     """Copy the context into the PostgreSQL session settings read by the RLS policies."""
     if connection.vendor != "postgresql":
         return
     tenant_id, user_id = _tenant_id.get(), _user_id.get()
-    connection._constel_durable = None
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('app.tenant_id', %s, false), set_config('app.user_id', %s, false)",
-            [str(tenant_id) if tenant_id else "", str(user_id) if user_id else ""],
-        )
+    connection._constel_durable = connection._constel_txn_state = None
+    with sets_own_state(connection), connection.cursor() as cursor:
+        cursor.execute(_SET_STATE_SQL, [str(tenant_id) if tenant_id else "",
+                                        str(user_id) if user_id else ""])
     # A setting made inside a transaction is undone by its rollback: only one made in
-    # autocommit is known to hold (see _durably_applied).
+    # autocommit is known to hold (see _durably_applied); one made in a transaction holds
+    # until that transaction ends (see _state_guard).
     if connection.get_autocommit() and not connection.in_atomic_block:
         connection._constel_durable = (tenant_id, user_id)
+    else:
+        connection._constel_txn_state = (tenant_id, user_id)
 
 
 def _durably_applied(state: tuple) -> bool:
@@ -74,9 +83,48 @@ def _durably_applied(state: tuple) -> bool:
     return True
 
 
+@contextmanager
+def sets_own_state(connection: Any) -> Iterator[None]:
+    """The statements run inside set ``app.tenant_id`` / ``app.user_id`` themselves (the
+    state's own setter, the API token login): the guard does not put the context's state
+    first. The caller records what they set (note_session_state)."""
+    previous = getattr(connection, "_constel_own_state", False)
+    connection._constel_own_state = True
+    try:
+        yield
+    finally:
+        connection._constel_own_state = previous
+
+
+def _state_guard(execute: Any, sql: str, params: Any, many: bool, context: dict) -> Any:
+    """Every statement runs in the current context's state: a connection still holding
+    another (left by a context exited without a round trip, see tenant_context) gets the
+    current one first. Installed on every PostgreSQL connection (execute wrapper)."""
+    connection = context["connection"]
+    if not getattr(connection, "_constel_own_state", False):
+        wanted = (_tenant_id.get(), _user_id.get())
+        held = connection._constel_durable
+        if held is None:
+            status = connection.connection.info.transaction_status
+            if status == _IDLE:
+                # Between transactions: whatever the last one set may have been rolled back.
+                connection._constel_txn_state = None
+            elif status != _IN_TRANSACTION:
+                return execute(sql, params, many, context)  # failed: the statement fails too
+            held = connection._constel_txn_state
+        if held != wanted:
+            _apply_to_connection(connection)
+    return execute(sql, params, many, context)
+
+
 @receiver(connection_created)
 def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
     # A connection opened inside a tenant context (or reopened after a failure) must carry it.
+    if connection.vendor != "postgresql":
+        return
+    if _state_guard not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, _state_guard)
+    connection._constel_txn_state = None
     if _tenant_id.get() is not None or _user_id.get() is not None:
         _apply_to_connection(connection)
     else:
@@ -103,10 +151,11 @@ def note_session_state(connection: Any, tenant_id: uuid.UUID | None,
     (session-level) on ``connection`` — the API token login does, in the round trip that
     finds the token: record what the session now holds, so that entering that context costs
     no second round trip. Only a setting made in autocommit is known to hold."""
+    connection._constel_durable = connection._constel_txn_state = None
     if connection.get_autocommit() and not connection.in_atomic_block:
         connection._constel_durable = (tenant_id, user_id)
     else:
-        connection._constel_durable = None
+        connection._constel_txn_state = (tenant_id, user_id)
 
 
 def reset_connections() -> None:
@@ -146,7 +195,9 @@ def tenant_context(
     finally:
         _tenant_id.reset(tenant_token)
         _user_id.reset(user_token)
-        _apply_to_open_connections(resetting=True)
+        # Leaving costs no round trip: a connection keeps the state left until its next
+        # statement, which _state_guard precedes with the current state — or which sets its
+        # own (the next request's token login).
 
 
 class TenantQuerySet(models.QuerySet):

@@ -9,6 +9,7 @@ from constel.api import api_urlpatterns
 from portal import views as portal_views
 
 urlpatterns = [
+    path("api/v1/", include(api_urlpatterns)),  # first: the busiest (tried in order)
     path("", views.home, name="home"),
     path("tenant/", views.tenant_choose, name="tenant_choose"),
     path("healthz", views.healthz, name="healthz"),
@@ -22,7 +23,6 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("gp/", include("portal.gp_urls")),
     path("billing/", include("billing.urls")),
-    path("api/v1/", include(api_urlpatterns)),
     path("fhir/R4/", include("pathways.fhir_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),

@@ -3,6 +3,8 @@ posts and reads their own readings."""
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -63,6 +65,13 @@ class ReadingCreateSerializer(serializers.Serializer):
     diastolic = serializers.CharField(required=False, allow_blank=True)
     unit = serializers.CharField(required=False, allow_blank=True)
     measured_at = serializers.DateTimeField()
+
+    def get_fields(self) -> dict:
+        # Built on every POST (the ingestion's hot path): a shallow copy of each declared
+        # field, bound to this serializer, instead of DRF's deep copy that runs every
+        # field's __init__ again (a third of the validation's time). The fields keep no
+        # per-request state of their own.
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
 
 class ReadingResultSerializer(serializers.Serializer):

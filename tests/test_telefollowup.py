@@ -518,3 +518,22 @@ def test_missing_weight_without_any_reading_counts_from_the_rules_start(world):
     assert not _alerts(world, rule=rule)
     sweep(tenant=world.tenant, now=now + timedelta(hours=2))
     assert _alerts(world, rule=rule)
+
+
+def test_the_reading_input_fields_are_fresh_for_each_post():
+    """ReadingCreateSerializer copies its declared fields shallowly (the hot path): each
+    instance still validates on its own and names its own wrong fields."""
+    import constel.api  # noqa: F401 (loads the API's modules in their order)
+    from pathways.api_telefollowup import ReadingCreateSerializer
+
+    bad = ReadingCreateSerializer(data={"indicator": "", "value": "95",
+                                        "measured_at": "yesterday"})
+    good = ReadingCreateSerializer(data={"indicator": "spo2", "value": " 95 ",
+                                         "measured_at": "2026-11-30T08:00:00+01:00"})
+    assert not bad.is_valid() and set(bad.errors) == {"indicator", "measured_at"}
+    assert good.is_valid(), good.errors
+    assert good.validated_data["value"] == "95" and good.validated_data["indicator"] == "spo2"
+    assert good.fields["value"].parent is good and bad.fields["value"].parent is bad
+    assert getattr(ReadingCreateSerializer._declared_fields["value"], "parent", None) is None
+    missing = ReadingCreateSerializer(data={"value": "95"})
+    assert not missing.is_valid() and set(missing.errors) == {"indicator", "measured_at"}

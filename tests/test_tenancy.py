@@ -192,10 +192,64 @@ def test_entering_the_tenant_in_force_costs_nothing_and_rollbacks_cannot_fool_it
         with CaptureQueriesContext(connection) as queries, tenant_context(world.tenant):
             seen = names()
         assert world.patient.birth_name in seen and other_world.patient.birth_name not in seen
-        assert len(queries) == 3  # set again, the SELECT, restored
+        assert len(queries) == 2  # set again, the SELECT (leaving: the same state)
     # A tenant whose exit was written inside a rolled-back transaction: the session went
     # back to what it held before (nothing), and nothing is visible.
     with pytest.raises(RuntimeError), transaction.atomic(), tenant_context(world.tenant):
         raise RuntimeError
     with tenant_context(None):
         assert names() == set()
+
+
+def _session_holds() -> str:
+    """What the PostgreSQL session holds, read past the guard (the driver's connection)."""
+    return connection.connection.execute(
+        "SELECT current_setting('app.tenant_id', true)").fetchone()[0] or ""
+
+
+@pg
+def test_leaving_a_context_costs_no_statement_and_the_next_statement_runs_in_the_current_one(
+        transactional_db, world, other_world):
+    from django.test.utils import CaptureQueriesContext
+
+    def names() -> set:
+        return {r[0] for r in _raw("SELECT birth_name FROM patients_patient")}
+
+    with CaptureQueriesContext(connection) as queries, tenant_context(world.tenant):
+        assert world.patient.birth_name in names()
+    assert len(queries) == 2  # set, SELECT; leaving wrote nothing
+    assert _session_holds() == str(world.tenant.pk)  # the session still holds it...
+    with CaptureQueriesContext(connection) as queries:
+        assert names() == set()  # ...but the next statement runs with no tenant
+    assert len(queries) == 2
+    assert _session_holds() == ""
+    # Left holding one tenant, a context of another sees only the other's rows.
+    with tenant_context(world.tenant):
+        names()
+    with tenant_context(other_world.tenant):
+        seen = names()
+    assert other_world.patient.birth_name in seen and world.patient.birth_name not in seen
+
+
+@pg
+def test_a_rollback_cannot_bring_back_the_state_of_a_context_left(transactional_db, world):
+    def names() -> set:
+        return {r[0] for r in _raw("SELECT birth_name FROM patients_patient")}
+
+    with tenant_context(world.tenant):
+        assert world.patient.birth_name in names()
+    assert _session_holds() == str(world.tenant.pk)
+    # The first statement of a transaction puts "no tenant" first, inside the transaction;
+    # the rollback undoes that and the session holds the tenant again...
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert names() == set()
+        raise RuntimeError
+    assert _session_holds() == str(world.tenant.pk)
+    # ...which the next transaction's first statement does not trust.
+    with transaction.atomic():
+        assert names() == set()
+        assert names() == set()
+    assert names() == set()
+    with transaction.atomic(), tenant_context(world.tenant):
+        assert world.patient.birth_name in names()
+    assert names() == set()
