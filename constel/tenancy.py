@@ -49,7 +49,8 @@ def current_user_id() -> int | None:
     return _user_id.get()
 
 
-_IDLE, _IN_TRANSACTION = TransactionStatus.IDLE, TransactionStatus.INTRANS
+_IDLE, _IN_TRANSACTION, _IN_ERROR = (TransactionStatus.IDLE, TransactionStatus.INTRANS,
+                                     TransactionStatus.INERROR)
 _SET_STATE_SQL = (
     "SELECT set_config('app.tenant_id', %s, false), set_config('app.user_id', %s, false)")
 
@@ -72,13 +73,29 @@ def _apply_to_connection(connection: Any) -> None:
         connection._constel_txn_state = (tenant_id, user_id)
 
 
+def _holds(connection: Any, state: tuple) -> bool:
+    """``connection``'s session is known to hold ``state``: set in autocommit (no rollback
+    can undo it), or set in the transaction still open (its rollback would undo it, but
+    then no statement of it runs any more). Between transactions, a setting made in the
+    last one is not trusted: it may have been rolled back."""
+    held = connection._constel_durable
+    if held is None:
+        status = connection.connection.info.transaction_status
+        if status == _IDLE:
+            connection._constel_txn_state = None
+        elif status != _IN_TRANSACTION:
+            return False
+        held = connection._constel_txn_state
+    return held == state
+
+
 def _durably_applied(state: tuple) -> bool:
-    """Every open PostgreSQL connection holds ``state``, set outside any transaction (so no
-    rollback can have undone it): entering that same state again needs no round trip."""
+    """Every open PostgreSQL connection holds ``state`` (_holds): entering that same state
+    again needs no round trip."""
     for conn in connections.all(initialized_only=True):
         if conn.vendor != "postgresql" or conn.connection is None:
             continue
-        if getattr(conn, "_constel_durable", None) != state:
+        if not _holds(conn, state):
             return False
     return True
 
@@ -101,19 +118,11 @@ def _state_guard(execute: Any, sql: str, params: Any, many: bool, context: dict)
     another (left by a context exited without a round trip, see tenant_context) gets the
     current one first. Installed on every PostgreSQL connection (execute wrapper)."""
     connection = context["connection"]
-    if not getattr(connection, "_constel_own_state", False):
-        wanted = (_tenant_id.get(), _user_id.get())
-        held = connection._constel_durable
-        if held is None:
-            status = connection.connection.info.transaction_status
-            if status == _IDLE:
-                # Between transactions: whatever the last one set may have been rolled back.
-                connection._constel_txn_state = None
-            elif status != _IN_TRANSACTION:
-                return execute(sql, params, many, context)  # failed: the statement fails too
-            held = connection._constel_txn_state
-        if held != wanted:
-            _apply_to_connection(connection)
+    if not (getattr(connection, "_constel_own_state", False) or _holds(
+            connection, (_tenant_id.get(), _user_id.get()))):
+        if connection.connection.info.transaction_status == _IN_ERROR:
+            return execute(sql, params, many, context)  # a failed transaction: it fails too
+        _apply_to_connection(connection)
     return execute(sql, params, many, context)
 
 

@@ -137,6 +137,23 @@ class ReadingViewSet(viewsets.GenericViewSet):
         incoming = ReadingCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         d = incoming.validated_data
+        done = None
+        if request.membership.role == Role.PATIENT and not (d.get("enrollment") or
+                                                             d.get("unit")):
+            # Found, checked, stored and evaluated in one statement — or nothing stored, and
+            # the path below names what is wrong.
+            done = telefollowup.patient_measurement_ingest(
+                tenant_id=request.tenant.pk, user=request.user, indicator_code=d["indicator"],
+                value=d["value"], diastolic=d.get("diastolic"), measured_at=d["measured_at"])
+        readings, alerts = done or self._record(request, d)
+        codes = {r.indicator_id: r.indicator.code for r in readings}
+        return Response({
+            "readings": [reading_data(r) for r in readings],
+            "alerts": [{"id": str(a.pk), "level": a.level, "status": a.status,
+                        "indicator": codes.get(a.indicator_id, "")} for a in alerts],
+        }, status=status.HTTP_201_CREATED)
+
+    def _record(self, request, d: dict) -> tuple[list, list]:
         followed = None
         if request.membership.role == Role.PATIENT:
             # their follow-up and the indicators it follows, in one query
@@ -154,17 +171,11 @@ class ReadingViewSet(viewsets.GenericViewSet):
                                                       pk=d["enrollment"])
         source = "portal" if request.membership.role == Role.PATIENT else "nurse_phone"
         # Stored and evaluated in one transaction: the answer carries the evaluation.
-        readings, alerts = telefollowup.reading_record_evaluated(
+        return telefollowup.reading_record_evaluated(
             enrollment=enrollment, indicator_code=d["indicator"], value=d["value"],
             diastolic=d.get("diastolic"), unit=d.get("unit") or None,
             measured_at=d["measured_at"], entered_by=request.user, source=source,
             followed=followed)
-        codes = {r.indicator_id: r.indicator.code for r in readings}
-        return Response({
-            "readings": [reading_data(r) for r in readings],
-            "alerts": [{"id": str(a.pk), "level": a.level, "status": a.status,
-                        "indicator": codes.get(a.indicator_id, "")} for a in alerts],
-        }, status=status.HTTP_201_CREATED)
 
 
 

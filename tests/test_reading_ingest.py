@@ -16,6 +16,7 @@ from constel.tenancy import tenant_context
 from pathways.models import Alert, AlertEvent, AlertRule, Reading
 from pathways.services.telefollowup import (
     evaluate_readings,
+    patient_measurement_ingest,
     reading_record,
     reading_record_evaluated,
     sweep,
@@ -77,6 +78,94 @@ def test_the_api_path_decides_what_the_worker_decides(world, steps):
         readings, _alerts = reading_record_evaluated(**_fields(world, code, value, hours_ago))
         assert all(r.evaluated_at for r in readings)
     assert _outcome(world) == by_worker
+
+
+def _patient_ingest(world, code, value, hours_ago, diastolic=None):
+    return patient_measurement_ingest(
+        tenant_id=world.tenant.pk, user=world.user(Role.PATIENT), indicator_code=code,
+        value=value, diastolic=diastolic, measured_at=NOW() - timedelta(hours=hours_ago))
+
+
+@postgresql_only
+@pytest.mark.parametrize("steps", SEQUENCES.values(), ids=SEQUENCES.keys())
+def test_the_patients_one_statement_path_decides_what_the_worker_decides(world, steps):
+    for code, value, hours_ago in steps:
+        readings = reading_record(**_fields(world, code, value, hours_ago))
+        evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+    by_worker = _outcome(world)
+    _forget(world)
+    answers = []
+    for code, value, hours_ago in steps:
+        readings, alerts = _patient_ingest(world, code, value, hours_ago)
+        assert [r.indicator.code for r in readings] == [code]
+        answers.append(sorted((a.level, a.status) for a in alerts))
+    assert _outcome(world) == by_worker
+    _forget(world)
+    for (code, value, hours_ago), answer in zip(steps, answers, strict=True):
+        _r, alerts = reading_record_evaluated(**_fields(world, code, value, hours_ago))
+        assert sorted((a.level, a.status) for a in alerts) == answer
+
+
+@postgresql_only
+def test_the_one_statement_path_stores_what_the_checking_path_stores(world):
+    from pathways.api_telefollowup import reading_data
+    from tests.test_telefollowup import _add_blood_pressure
+
+    _add_blood_pressure(world)
+    fast, alerts = _patient_ingest(world, "blood_pressure", "185", 0, diastolic="95,5")
+    assert [a.level for a in alerts] == ["critical"]
+    with tenant_context(world.tenant):
+        stored = {r.pk: r for r in Reading.objects.select_related("indicator")}
+        assert len(stored) == 2
+        for reading in fast:
+            assert reading_data(reading) == reading_data(stored[reading.pk])
+            assert stored[reading.pk].entered_by_id == world.user(Role.PATIENT).pk
+            (h,) = stored[reading.pk].history.all()  # its author: the API test's (request)
+            assert (h.history_type, h.value, h.source, h.evaluated_at) == (
+                "+", reading.value, "portal", stored[reading.pk].evaluated_at)
+    assert [(r.indicator.code, r.value) for r in fast] == [
+        ("systolic_bp", Decimal("185")), ("diastolic_bp", Decimal("95.5"))]
+
+
+@postgresql_only
+@pytest.mark.parametrize("case", [
+    ("spo2", "140", None, 0), ("spo2", "NaN", None, 0), ("spo2", "abc", None, 0),
+    ("spo2", "95", None, -1), ("heart_rate", "70", None, 0), ("no_such", "1", None, 0),
+    ("blood_pressure", "120", "130", 0), ("blood_pressure", "120", None, 0),
+    ("blood_pressure", "120", "80", 0)])
+def test_the_one_statement_path_stores_nothing_it_should_refuse(world, case):
+    """Anything off (implausible, not a number, in the future, not followed by the PPS —
+    heart rate and blood pressure have no rule here —, unknown, diastolic not lower):
+    nothing stored, None — the API then takes the path that names the field."""
+    code, value, diastolic, hours_ago = case
+    assert _patient_ingest(world, code, value, hours_ago, diastolic=diastolic) is None
+    with tenant_context(world.tenant):
+        assert not Reading.objects.exists()
+
+
+@postgresql_only
+def test_the_one_statement_path_needs_a_follow_up_of_the_login(world, other_world):
+    other = other_world.user(Role.PATIENT)
+    assert patient_measurement_ingest(
+        tenant_id=world.tenant.pk, user=other, indicator_code="spo2", value="95",
+        measured_at=NOW()) is None
+    with tenant_context(world.tenant):
+        assert not Reading.objects.exists()
+
+
+def test_the_api_refuses_not_a_number_with_a_field_message(client, world, capsys):
+    from django.core.management import call_command
+
+    call_command("create_api_token", world.user(Role.PATIENT).email, "--tenant",
+                 world.tenant.slug)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {capsys.readouterr().out.strip()}"}
+    for wrong in ("NaN", "Infinity", "-inf", "1e999"):
+        response = client.post("/api/v1/readings/", {
+            "indicator": "spo2", "value": wrong, "measured_at": NOW().isoformat()},
+            content_type="application/json", **auth)
+        assert response.status_code == 400 and "value" in response.json(), wrong
+    with tenant_context(world.tenant):
+        assert not Reading.objects.exists()
 
 
 def test_the_expected_alerts_for_the_window_rule(world):
@@ -142,11 +231,12 @@ def test_a_blood_pressure_is_stored_with_its_history(world):
 @postgresql_only
 def test_one_api_call_is_a_handful_of_statements(transactional_db, client, world, capsys,
                                                  django_assert_max_num_queries):
-    """Three statements: the token with its membership (which also sets the tenant), the
-    patient's follow-up with its indicators, the write — leaving the tenant costs none (the
-    next statement, or the next token login, sets its own) — the count the ingestion
-    benchmark depends on (in autocommit, as in production: no test transaction around
-    it)."""
+    """Two statements: the token with its membership (which also sets the tenant), then
+    the patient's follow-up found, the measurement checked, written and evaluated
+    (patient_measurement_ingest) — leaving the tenant costs none (the next statement, or
+    the next token login, sets its own) — the count the ingestion benchmark depends on (in
+    autocommit, as in production: no test transaction around it). A nurse's post, or a
+    wrong one, takes the checking path: one statement more."""
     from django.core.management import call_command
 
     call_command("create_api_token", world.user(Role.PATIENT).email, "--tenant",
@@ -154,6 +244,12 @@ def test_one_api_call_is_a_handful_of_statements(transactional_db, client, world
     auth = {"HTTP_AUTHORIZATION": f"Bearer {capsys.readouterr().out.strip()}"}
     body = {"indicator": "spo2", "value": "95", "measured_at": NOW().isoformat()}
     client.post("/api/v1/readings/", body, content_type="application/json", **auth)
+    with django_assert_max_num_queries(2):
+        response = client.post("/api/v1/readings/", body, content_type="application/json",
+                               **auth)
+    assert response.status_code == 201
+    body["unit"] = "%"  # a unit given: the checking path
+    client.post("/api/v1/readings/", body, content_type="application/json", **auth)  # PREPAREs
     with django_assert_max_num_queries(3):
         response = client.post("/api/v1/readings/", body, content_type="application/json",
                                **auth)

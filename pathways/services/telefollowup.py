@@ -126,16 +126,19 @@ def rules_from_care_plan(*, care_plan: CarePlan) -> int:
 #: The enrollment in telefollow-up of a patient login (their own record, or the one a carer's
 #: login was given), latest first: constel.access.patients_in_scope for the patient role in
 #: one statement, for the API's hot path (the ORM's UNION costs more to build than to run).
-_PATIENT_ENROLLMENT_SQL = """
+_PATIENT_ENROLLMENT = """
 SELECT e.* FROM pathways_enrollment e
-WHERE e.tenant_id = %s AND e.phase IN ({phases}) AND e.patient_id IN (
-    SELECT p.id FROM patients_patient p WHERE p.tenant_id = %s AND p.user_id = %s
+WHERE e.tenant_id = {tenant} AND e.phase IN ({phases}) AND e.patient_id IN (
+    SELECT p.id FROM patients_patient p WHERE p.tenant_id = {tenant} AND p.user_id = {login}
     UNION
     SELECT c.patient_id FROM patients_careraccess c
-    WHERE c.tenant_id = %s AND c.user_id = %s AND c.revoked_at IS NULL)
+    WHERE c.tenant_id = {tenant} AND c.user_id = {login} AND c.revoked_at IS NULL)
 ORDER BY e.created_at DESC
 LIMIT 1
-""".format(phases=", ".join(f"'{p.value}'" for p in sorted(FOLLOWING_PHASES)))  # noqa: S608
+"""
+_PHASES = ", ".join(f"'{p.value}'" for p in sorted(FOLLOWING_PHASES))
+#: Parameters: tenant, tenant, login, tenant, login.
+_PATIENT_ENROLLMENT_SQL = _PATIENT_ENROLLMENT.format(tenant="%s", login="%s", phases=_PHASES)
 
 
 def enrollment_of_patient_login(*, tenant_id, user_id) -> Enrollment | None:
@@ -199,11 +202,20 @@ def patient_ingest_target(*, tenant_id, user_id, codes: list[str]
     return enrollment, {i.code: i for i in indicators if i is not None}
 
 
-def _parse_value(raw, indicator: Indicator, unit: str | None, field: str) -> Decimal:
+def _decimal(raw, field: str) -> Decimal:
+    """A number as typed (French comma accepted); not a number (nor NaN, Infinity): the
+    field's message."""
     try:
         value = Decimal(str(raw).strip().replace(",", "."))
     except (InvalidOperation, AttributeError) as exc:
         raise ValidationError({field: _("Enter a number, e.g. 72,5.")}) from exc
+    if not value.is_finite():
+        raise ValidationError({field: _("Enter a number, e.g. 72,5.")})
+    return value
+
+
+def _parse_value(raw, indicator: Indicator, unit: str | None, field: str) -> Decimal:
+    value = _decimal(raw, field)
     unit = unit or indicator.unit
     if unit != indicator.unit:
         if unit not in indicator.alt_units:
@@ -681,7 +693,13 @@ WITH claimed AS (
   FROM unnest(%(ids)s::uuid[], %(indicators)s::uuid[], %(values)s::numeric[])
     AS n(id, indicator_id, value)
   RETURNING {columns}
-), reading_history AS (
+){tail}
+SELECT u.id, u.level, u.status, u.indicator_id FROM upserted u
+"""
+
+#: What follows the readings' insert (CTE ``claimed``) in _INGEST_SQL and
+#: _PATIENT_INGEST_SQL: history, rules, alerts.
+_INGEST_TAIL = """, reading_history AS (
   INSERT INTO pathways_historicalreading (history_id, history_date, history_type,
       history_change_reason, history_user_id, history_job, {columns})
   SELECT gen_random_uuid(), %(now)s::timestamptz, '+', NULL, %(user)s::bigint,
@@ -693,14 +711,100 @@ WITH claimed AS (
   UNION ALL
   SELECT ch.id, ch.rule_id, ch.level, c.enrollment_id, c.indicator_id
   FROM change ch JOIN claimed c USING (id)
-),{attach_ctes}
-SELECT u.id, u.level, u.status, u.indicator_id FROM upserted u
-""".format(columns=", ".join(_READING_COLUMNS), rule_ctes=_RULE_CTES,  # noqa: S608 (constants)
-           attach_ctes=_ATTACH_CTES)
+),{attach_ctes}"""
+_INGEST_TAIL = _INGEST_TAIL.format(columns=", ".join(_READING_COLUMNS), rule_ctes=_RULE_CTES,
+                                   attach_ctes=_ATTACH_CTES)
+_INGEST_SQL = _INGEST_SQL.format(columns=", ".join(_READING_COLUMNS),  # noqa: S608 (constants)
+                                 tail=_INGEST_TAIL)
+
+#: A patient's own measurement in ONE statement, checks included: their follow-up
+#: (_PATIENT_ENROLLMENT), each value's indicator followed by an active rule and the value
+#: within its plausible range — all of them, or nothing is inserted (and no row comes back:
+#: the caller then takes the path that names the wrong field). Then as _INGEST_SQL. Returns
+#: the readings ('r': id, code, unit, indicator, enrollment) and the alerts touched ('a').
+_PATIENT_INGEST_SQL = """
+WITH target AS MATERIALIZED ({enrollment}), n AS MATERIALIZED (
+  SELECT n.id, e.id AS enrollment_id, i.id AS indicator_id, n.value, i.code, i.unit
+  FROM unnest(%(ids)s::uuid[], %(codes)s::text[], %(values)s::numeric[]) AS n(id, code, value)
+  JOIN target e ON true
+  JOIN pathways_indicator i ON i.tenant_id = e.tenant_id AND i.code = n.code
+   AND n.value BETWEEN i.plausible_min AND i.plausible_max
+  WHERE EXISTS (SELECT 1 FROM pathways_alertrule ru
+                WHERE ru.tenant_id = e.tenant_id AND ru.enrollment_id = e.id
+                  AND ru.indicator_id = i.id AND ru.active)
+), claimed AS (
+  INSERT INTO pathways_reading ({columns})
+  SELECT n.id, %(tenant)s::uuid, n.enrollment_id, n.indicator_id, n.value,
+         %(measured)s::timestamptz, %(now)s::timestamptz, %(author)s::bigint, %(source)s::text,
+         %(measurement)s::uuid, %(now)s::timestamptz
+  FROM n WHERE (SELECT count(*) FROM n) = cardinality(%(ids)s::uuid[])
+  RETURNING {columns}
+){tail}
+SELECT 'r', n.id, n.code, n.unit, n.indicator_id, n.enrollment_id FROM claimed JOIN n USING (id)
+UNION ALL
+SELECT 'a', u.id, u.level, u.status, u.indicator_id, NULL FROM upserted u
+""".format(enrollment=_PATIENT_ENROLLMENT.format(  # noqa: S608 (constants)
+    tenant="%(tenant)s::uuid", login="%(login)s::bigint", phases=_PHASES),
+    columns=", ".join(_READING_COLUMNS), tail=_INGEST_TAIL)
 
 
 #: Planned once per connection: planning it took 2.8 ms, running it 0.6 ms (constel.db).
 _INGEST = Prepared("constel_reading_ingest", _INGEST_SQL)
+_PATIENT_INGEST = Prepared("constel_patient_reading_ingest", _PATIENT_INGEST_SQL)
+
+
+def patient_measurement_ingest(*, tenant_id, user: User, indicator_code: str, value,
+                               measured_at: datetime, diastolic=None
+                               ) -> tuple[list[Reading], list[Alert]] | None:
+    """A patient's own measurement (API, portal source, no unit given) found, checked,
+    stored and evaluated in one statement (_PATIENT_INGEST_SQL; PostgreSQL): (readings,
+    alerts) as reading_record_evaluated returns them. None when anything is off — nothing
+    was stored; the caller then takes the path that names the field (patient_ingest_target
+    and reading_record_evaluated, which also decide every case this one refuses)."""
+    from uuid import uuid4
+
+    from django.db import connection
+
+    from constel.audit import current_actor
+
+    now = timezone.now()
+    if connection.vendor != "postgresql" or measured_at > now + timedelta(minutes=5):
+        return None
+    codes = measurement_codes(indicator_code)
+    try:
+        values = [_decimal(value, "value")] + (
+            [_decimal(diastolic, "diastolic")] if len(codes) == 2 else [])
+    except ValidationError:
+        return None
+    if len(codes) == 2 and values[1] >= values[0]:
+        return None
+    ids = [uuid4() for _code in codes]
+    measurement = Reading._meta.get_field("measurement_id").default()
+    actor, job = current_actor()
+    with tenant_context(tenant_id), connection.cursor() as cursor:
+        _PATIENT_INGEST.execute(cursor, {
+            "tenant": tenant_id, "login": user.pk, "ids": ids, "codes": codes,
+            "values": values, "measured": measured_at, "now": now, "author": user.pk,
+            "source": "portal", "measurement": measurement, "user": actor,
+            "job": job})
+        rows = cursor.fetchall()
+    stored = {row[1]: row for row in rows if row[0] == "r"}
+    if not stored:
+        return None
+    readings = []
+    for pk, v in zip(ids, values, strict=True):
+        _kind, _id, code, unit, indicator_id, enrollment_id = stored[pk]
+        reading = Reading(
+            pk=pk, tenant_id=tenant_id, enrollment_id=enrollment_id,
+            indicator=Indicator(pk=indicator_id, tenant_id=tenant_id, code=code, unit=unit),
+            value=v, measured_at=measured_at, entered_at=now, evaluated_at=now,
+            entered_by=user, source="portal", measurement_id=measurement)
+        reading._state.adding = False
+        reading._state.db = connection.alias
+        readings.append(reading)
+    return readings, [Alert(pk=pk, tenant_id=tenant_id, level=level, status=state,
+                            indicator_id=indicator)
+                      for kind, pk, level, state, indicator, _e in rows if kind == "a"]
 
 
 def _ingest(readings: list[Reading], now: datetime) -> list[Alert]:
