@@ -67,13 +67,19 @@ SEQUENCES = {
 }
 
 
-@pytest.mark.parametrize("steps", SEQUENCES.values(), ids=SEQUENCES.keys())
-def test_the_api_path_decides_what_the_worker_decides(world, steps):
+def _by_worker(world, steps) -> tuple:
+    """The outcome of ``steps`` recorded and evaluated as the worker does; then forgotten."""
     for code, value, hours_ago in steps:
         readings = reading_record(**_fields(world, code, value, hours_ago))
         evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
-    by_worker = _outcome(world)
+    outcome = _outcome(world)
     _forget(world)
+    return outcome
+
+
+@pytest.mark.parametrize("steps", SEQUENCES.values(), ids=SEQUENCES.keys())
+def test_the_api_path_decides_what_the_worker_decides(world, steps):
+    by_worker = _by_worker(world, steps)
     for code, value, hours_ago in steps:
         readings, _alerts = reading_record_evaluated(**_fields(world, code, value, hours_ago))
         assert all(r.evaluated_at for r in readings)
@@ -89,11 +95,7 @@ def _patient_ingest(world, code, value, hours_ago, diastolic=None):
 @postgresql_only
 @pytest.mark.parametrize("steps", SEQUENCES.values(), ids=SEQUENCES.keys())
 def test_the_patients_one_statement_path_decides_what_the_worker_decides(world, steps):
-    for code, value, hours_ago in steps:
-        readings = reading_record(**_fields(world, code, value, hours_ago))
-        evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
-    by_worker = _outcome(world)
-    _forget(world)
+    by_worker = _by_worker(world, steps)
     answers = []
     for code, value, hours_ago in steps:
         readings, alerts = _patient_ingest(world, code, value, hours_ago)
