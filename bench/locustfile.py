@@ -41,10 +41,15 @@ class _Base(HttpUser):
     def login(self, email: str) -> None:
         page = self.client.get("/accounts/login/", name="login form")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        self.client.post("/accounts/login/", name="login", data={
-            "login": email, "password": PASSWORD,
-            "csrfmiddlewaretoken": token.group(1) if token else ""},
-            headers={"Referer": self.host + "/accounts/login/"})
+        # The login itself (password checked, session opened: a redirect), not the landing
+        # page it redirects to — the user's tasks open their pages, each under its own name.
+        with self.client.post("/accounts/login/", name="login", data={
+                "login": email, "password": PASSWORD,
+                "csrfmiddlewaretoken": token.group(1) if token else ""},
+                headers={"Referer": self.host + "/accounts/login/"},
+                allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 302:
+                response.failure(f"login answered {response.status_code}, not a redirect")
 
     def csrf(self) -> str:
         return self.client.cookies.get("csrftoken", "")
