@@ -253,3 +253,36 @@ def test_a_rollback_cannot_bring_back_the_state_of_a_context_left(transactional_
     with transaction.atomic(), tenant_context(world.tenant):
         assert world.patient.birth_name in names()
     assert names() == set()
+
+
+@pg
+def test_savepoints_rolled_back_cannot_bring_back_a_context_left(transactional_db, world,
+                                                                 other_world):
+    """SAVEPOINT, RELEASE and ROLLBACK TO go through the guard too: a savepoint always
+    starts in the current context's state, so rolling back to it restores that state."""
+    def names() -> set:
+        return {r[0] for r in _raw("SELECT birth_name FROM patients_patient")}
+
+    with transaction.atomic():
+        with tenant_context(world.tenant):
+            assert world.patient.birth_name in names()
+        # left without a round trip: the session holds the tenant, the context none
+        with pytest.raises(RuntimeError), transaction.atomic():
+            assert names() == set()
+            raise RuntimeError
+        assert names() == set()
+        with tenant_context(other_world.tenant):
+            with pytest.raises(DatabaseError), transaction.atomic():
+                with tenant_context(world.tenant):
+                    assert world.patient.birth_name in names()
+                _raw("SELECT 1 / 0")  # a failed statement: ROLLBACK TO SAVEPOINT follows
+            seen = names()
+            assert other_world.patient.birth_name in seen
+            assert world.patient.birth_name not in seen
+            with pytest.raises(RuntimeError), transaction.atomic():
+                with tenant_context(world.tenant):
+                    names()
+                raise RuntimeError
+            assert world.patient.birth_name not in names()
+        assert names() == set()
+    assert names() == set()
