@@ -115,6 +115,12 @@ def require(membership: Membership | None, cap: Cap) -> None:
         raise PermissionDenied
 
 
+def sees_whole_tenant(membership: Membership) -> bool:
+    """patients_in_scope is every patient of the membership's tenant: a query already
+    limited to the tenant needs no patient filter for this role."""
+    return Role(membership.role) in _WHOLE_TENANT
+
+
 def patients_in_scope(membership: Membership) -> QuerySet[Patient]:
     """The patients this membership may see at all, by relation (DESIGN §3)."""
     from patients.models import Patient

@@ -321,3 +321,36 @@ def test_patient_sees_the_issued_pps_in_plain_words(client, login, world):
     login(world.user(Role.PATIENT))
     body = client.get(reverse("portal:care_plan"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Psychologue" in body and "fois par an" in body
+
+
+@pytest.mark.parametrize("filters", [{}, {"site": "not-a-uuid"}, {"group": "POLY"},
+                                     {"group": "MONO"}])
+def test_worklist_counts_each_section_in_one_statement(world, filters):
+    """The 13 counts come from one statement and equal the rows each section lists — also
+    with a site filter that matches nothing and a group filter."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from constel.models import Membership
+    from pathways import selectors
+    from tests.factories import follow_up_patient
+
+    with tenant_context(world.tenant):
+        Activity.objects.filter(pk=world.activity.pk).update(
+            status=Activity.Status.MISSED, scheduled_at=timezone.now() - timedelta(minutes=1))
+    for i in range(3):
+        follow_up_patient(world, f"WC{i}")
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    with tenant_context(world.tenant, user_id=nurse.pk):
+        membership = Membership.objects.select_related("tenant", "site").get(user=nurse)
+        with CaptureQueriesContext(connection) as counted:
+            sections = selectors.worklist(membership=membership, **filters)
+        assert len([q for q in counted.captured_queries
+                    if "count(*)" in q["sql"].lower()]) == (0 if filters.get("site") else 1)
+        everything = selectors.worklist(membership=membership, limit=1000, **filters)
+        assert [s.count for s in sections] == [len(list(s.rows)) for s in everything]
+    counts = {s.key: s.count for s in sections}
+    if not filters:
+        assert counts["pps_validation"] >= 1 and counts["missed"] == 1
+    if filters.get("site"):
+        assert set(counts.values()) == {0}
