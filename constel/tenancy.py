@@ -65,7 +65,7 @@ def _apply_to_connection(connection: Any) -> None:
         cursor.execute(_SET_STATE_SQL, [str(tenant_id) if tenant_id else "",
                                         str(user_id) if user_id else ""])
     # A setting made inside a transaction is undone by its rollback: only one made in
-    # autocommit is known to hold (see _durably_applied); one made in a transaction holds
+    # autocommit is known to hold (see _holds); one made in a transaction holds
     # until that transaction ends (see _state_guard).
     if connection.get_autocommit() and not connection.in_atomic_block:
         connection._constel_durable = (tenant_id, user_id)
@@ -89,7 +89,7 @@ def _holds(connection: Any, state: tuple) -> bool:
     return held == state
 
 
-def _durably_applied(state: tuple) -> bool:
+def _all_hold(state: tuple) -> bool:
     """Every open PostgreSQL connection holds ``state`` (_holds): entering that same state
     again needs no round trip."""
     for conn in connections.all(initialized_only=True):
@@ -191,14 +191,14 @@ def tenant_context(
     if user_id is _SAME_USER:
         user_id = _user_id.get() if tenant_id is not None and tenant_id == _tenant_id.get() \
             else None
-    if (tenant_id, user_id) == (_tenant_id.get(), _user_id.get()) and _durably_applied(
+    if (tenant_id, user_id) == (_tenant_id.get(), _user_id.get()) and _all_hold(
             (tenant_id, user_id)):
         yield
         return
     tenant_token = _tenant_id.set(tenant_id)
     user_token = _user_id.set(user_id)
     try:
-        if not _durably_applied((tenant_id, user_id)):
+        if not _all_hold((tenant_id, user_id)):
             _apply_to_open_connections()
         yield
     finally:

@@ -68,7 +68,7 @@ def _counts(querysets: list[QuerySet]) -> list[int]:
             continue
         parts.append(f"(SELECT count(*) FROM ({sql}) AS q{n})")  # noqa: S608 (the ORM's SQL)
         params.extend(p)
-    if not params and set(parts) == {"0"}:
+    if set(parts) == {"0"}:
         return [0] * len(parts)
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts), params)
