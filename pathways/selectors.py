@@ -14,6 +14,9 @@ from constel.models import Membership
 from constel.utils import is_uuid
 from pathways.models import Activity, CarePlan, ChecklistItem, Enrollment, EquipmentLoan, Phase
 
+# What the worklist shows of a patient (Patient.display_name).
+_NAMES = ("birth_name", "used_name", "first_names")
+
 
 @dataclass
 class WorkSection:
@@ -77,9 +80,9 @@ def _counts(querysets: list[QuerySet]) -> list[int]:
 
 def worklist(*, membership: Membership, site: str = "", group: str = "",
              limit: int = 20) -> list[WorkSection]:
-    """Today's and overdue tasks across the patients in scope, by kind; each section is one
-    query for its rows, and one statement counts them all, whatever the number of
-    patients."""
+    """Today's and overdue tasks across the patients in scope, by kind: one statement counts
+    every section, then one query lists the rows of each section that has any, whatever the
+    number of patients."""
     now = timezone.now()
     today = timezone.localdate()
     tenant_id = membership.tenant_id
@@ -93,76 +96,103 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
 
     from pathways.models import Alert, Letter, Message
 
+    def shown(path, *fields):
+        """The columns the page shows (each section otherwise selects every column of three
+        or four tables: building that query cost more than running it)."""
+        prefix = f"{path}__" if path else ""
+        names = [f"{prefix}{f}" for f in (*_NAMES, "id")]
+        return [*fields, *names, *([path] if path else [])]
+
+    enrolled = "enrollment__patient"
+    activity = ("enrollment", "kind", "scheduled_at", "status", "professional__kind",
+                "professional__first_name", "professional__last_name")
     sections = [
         section("alerts", _("Alerts to triage (critical first)"),
                 Alert.objects.filter(status__in=[Alert.Status.OPEN, Alert.Status.ESCALATED])
                 .annotate(rank=Case(When(level="critical", then=Value(0)), default=Value(1),
                                     output_field=IntegerField()))
-                .select_related("enrollment__patient", "indicator").order_by("rank", "opened_at"),
-                "enrollment__patient"),
+                .select_related(enrolled, "indicator")
+                .only(*shown(enrolled, "level", "status", "opened_at", "enrollment",
+                             "indicator__label"))
+                .order_by("rank", "opened_at"),
+                enrolled),
         section("messages", _("Unread messages from patients"),
                 Message.objects.filter(from_patient=True, read_at__isnull=True)
-                .select_related("patient").order_by("sent_at"), "patient"),
+                .select_related("patient").only(*shown("patient", "body", "sent_at"))
+                .order_by("sent_at"), "patient"),
         section("letters", _("Letters that could not be sent"),
                 Letter.objects.filter(status__in=[Letter.Status.FAILED, Letter.Status.NO_ADDRESS])
-                .defer("pdf").select_related("enrollment__patient").order_by("created_at"),
-                "enrollment__patient"),
+                .select_related(enrolled)
+                .only(*shown(enrolled, "enrollment", "subject", "status", "last_error"))
+                .order_by("created_at"), enrolled),
         section("pps_validation", _("PPS awaiting the GP's validation"),
                 CarePlan.objects.filter(status=CarePlan.Status.ISSUED,
                                         gp_status=CarePlan.GpStatus.PENDING)
-                .select_related("enrollment__patient__gp").order_by("issued_at"),
-                "enrollment__patient"),
+                .select_related(enrolled)
+                .only(*shown(enrolled, "enrollment", "version", "issued_on",
+                             "gp_reminders_sent"))
+                .order_by("issued_at"), enrolled),
         section("pps_drafts", _("PPS drafts to finish"),
                 CarePlan.objects.filter(status=CarePlan.Status.DRAFT)
-                .select_related("enrollment__patient").order_by("created_at"),
-                "enrollment__patient"),
+                .select_related(enrolled)
+                .only(*shown(enrolled, "enrollment", "version", "issued_on",
+                             "gp_reminders_sent"))
+                .order_by("created_at"), enrolled),
         section("missed", _("Missed appointments: plan a call"),
                 Activity.objects.filter(status=Activity.Status.MISSED,
                                         follow_up_call_planned=False)
-                .select_related("enrollment__patient", "professional").order_by("scheduled_at"),
-                "enrollment__patient"),
+                .select_related(enrolled, "professional").only(*shown(enrolled, *activity))
+                .order_by("scheduled_at"), enrolled),
         section("to_confirm", _("Appointments of the next 7 days to confirm"),
                 Activity.objects.filter(status=Activity.Status.PLANNED,
                                         scheduled_at__gte=now,
                                         scheduled_at__lt=now + timedelta(days=7))
                 .exclude(kind=Activity.Kind.CALL)
-                .select_related("enrollment__patient", "professional").order_by("scheduled_at"),
-                "enrollment__patient"),
+                .select_related(enrolled, "professional").only(*shown(enrolled, *activity))
+                .order_by("scheduled_at"), enrolled),
         section("overdue", _("Past appointments still marked planned"),
                 Activity.objects.filter(status=Activity.Status.PLANNED, scheduled_at__lt=now)
-                .select_related("enrollment__patient", "professional").order_by("scheduled_at"),
-                "enrollment__patient"),
+                .select_related(enrolled, "professional").only(*shown(enrolled, *activity))
+                .order_by("scheduled_at"), enrolled),
         section("entry", _("Inclusions waiting (GP agreement, consent)"),
                 Enrollment.objects.filter(phase=Phase.ENTRY)
                 .exclude(referral_status__in=["received", "in_review"])
-                .select_related("patient", "gp_agreement").order_by("created_at"),
-                "patient"),
+                .select_related("patient", "gp_agreement")
+                .only(*shown("patient", "gp_agreement__status"))
+                .order_by("created_at"), "patient"),
         section("return_home", _("Return-home reviews after a hospitalisation"),
                 Activity.objects.filter(kind=Activity.Kind.RETURN_HOME_REVIEW,
                                         status=Activity.Status.PLANNED)
-                .select_related("enrollment__patient", "professional").order_by("scheduled_at"),
-                "enrollment__patient"),
+                .select_related(enrolled, "professional").only(*shown(enrolled, *activity))
+                .order_by("scheduled_at"), enrolled),
         section("checklist", _("Pre-assessment items to collect"),
                 ChecklistItem.objects.filter(received=False,
                                              enrollment__phase=Phase.INITIAL_ASSESSMENT)
                 .exclude(_still_valid(tenant_id, today))
-                .select_related("enrollment__patient").order_by("enrollment", "label"),
-                "enrollment__patient"),
+                .select_related(enrolled).only(*shown(enrolled, "enrollment", "label"))
+                .order_by("enrollment", "label"), enrolled),
         section("equipment", _("Equipment to recover after an exit"),
                 EquipmentLoan.objects.filter(returned_on=None, enrollment__phase=Phase.EXITED)
-                .select_related("enrollment__patient", "equipment").order_by("lent_on"),
-                "enrollment__patient"),
+                .select_related(enrolled, "equipment")
+                .only(*shown(enrolled, "enrollment", "lent_on", "equipment__kind",
+                             "equipment__serial_number"))
+                .order_by("lent_on"), enrolled),
         section("assessment", _("Initial assessments to organise"),
                 Enrollment.objects.filter(phase=Phase.INITIAL_ASSESSMENT,
                                           included_on__lte=today)
                 .exclude(Exists(Activity.objects.filter(
                     enrollment=OuterRef("pk"), kind=Activity.Kind.ASSESSMENT,
                     status__in=[Activity.Status.PLANNED, Activity.Status.DONE])))
-                .select_related("patient").order_by("included_on"),
-                "patient"),
+                .select_related("patient").only(*shown("patient", "included_on"))
+                .order_by("included_on"), "patient"),
     ]
     for found, count in zip(sections, _counts([x.rows for x in sections]), strict=True):
-        found.rows, found.count = found.rows[:limit], count
+        # An empty section is not asked for its rows (most of a day's sections are empty:
+        # each would cost a query to build and a round trip for nothing).
+        # The first rows chosen on the section's own table, then joined: joining every
+        # matching row before sorting them costs as many lookups as the section has rows.
+        first = found.rows.filter(pk__in=found.rows.values("pk")[:limit])
+        found.rows, found.count = (first if count else found.rows.none()), count
     return sections
 
 
