@@ -3,7 +3,8 @@
 * patients post readings through the API with their token (weight; blood pressure);
 * nurses log in, open their worklist and patient pages, and take then close open alerts
   (closing sends the GP letter: the Celery worker renders and mails it);
-* GPs log in, open their patient list and a patient's summary.
+* GPs come in from time to time: log in, open their patient list and a few summaries, log
+  out (each visit logs in again: the login's cost measured in the steady state).
 
 With ``CONSTEL_LOAD_BARE=1`` every task hits the bare views instead (one INSERT for a
 reading, one SELECT for a page): the framework's floor under the same mix.
@@ -134,26 +135,33 @@ class Nurse(_Base):
 
 
 class GP(_Base):
+    """A GP comes in from time to time (a letter's link, a PPS to validate): logs in, opens
+    their patient list and one to three summaries, logs out — so logins are measured in the
+    steady state, not only in the spawn's storm."""
+
     weight = 1
     wait_time = between(3, 8)
 
     def on_start(self) -> None:
         self.tenant = random.choice(CREDENTIALS)
-        self.patients: list[str] = []
-        if not BARE and self.tenant["gps"]:
-            self.login(random.choice(self.tenant["gps"]))
 
-    @task(3)
-    def patients_list(self) -> None:
+    @task
+    def visit(self) -> None:
         if BARE:
-            return self.bare_page("GP patients")
+            for name in ("login", "GP patients", "GP patient summary", "logout"):
+                self.bare_page(name)
+            return
+        if not self.tenant["gps"]:
+            return
+        self.login(random.choice(self.tenant["gps"]))
+        self.wait()
         page = self.client.get("/gp/", name="GP patients")
-        self.patients = re.findall(rf"/gp/patients/({UUID})/", page.text) or self.patients
-
-    @task(2)
-    def patient_summary(self) -> None:
-        if BARE:
-            return self.bare_page("GP patient summary")
-        if self.patients:
-            self.client.get(f"/gp/patients/{random.choice(self.patients)}/",
+        patients = re.findall(rf"/gp/patients/({UUID})/", page.text)
+        for _ in range(random.randint(1, 3) if patients else 0):
+            self.wait()
+            self.client.get(f"/gp/patients/{random.choice(patients)}/",
                             name="GP patient summary")
+        self.wait()
+        self.client.post("/accounts/logout/", name="logout",
+                         headers={"Referer": self.host + "/gp/"},
+                         data={"csrfmiddlewaretoken": self.csrf()}, allow_redirects=False)

@@ -164,6 +164,19 @@ def clinical_scope_filter(membership: Membership) -> Q:
     return Q(objects_to_sharing=False)
 
 
+def within_scope(queryset: QuerySet, membership: Membership, *, patient_path: str,
+                 clinical: bool = True) -> QuerySet:
+    """``queryset`` — already limited to the membership's tenant — limited to the patients
+    this membership may see (``clinical``: and whose consents and objections let them see
+    clinical data). No filter for a role whose scope is the whole tenant: ``patient IN (every
+    patient of the tenant)`` is a semi-join for nothing, and planning it was most of the cost
+    of a one-row lookup (7.4 of 7.7 ms for an alert on the 100,000-patient set)."""
+    cond = clinical_scope_filter(membership) if clinical else Q()
+    if sees_whole_tenant(membership) and not cond:
+        return queryset
+    return queryset.filter(**{f"{patient_path}__in": patients_in_scope(membership).filter(cond)})
+
+
 def can_see_clinical(membership: Membership, patient: Patient) -> bool:
     if not has_cap(membership, Cap.PATIENT_CLINICAL):
         return False
@@ -240,9 +253,9 @@ def get_patient_object_or_404(request: Any, queryset: QuerySet, *, patient_path:
 
     membership = getattr(request, "membership", None)
     require(membership, cap)
-    scope = patients_in_scope(membership).filter(clinical_scope_filter(membership))
-    obj = get_object_for_tenant_or_404(queryset.filter(**{f"{patient_path}__in": scope}),
-                                       request.tenant, **lookup)
+    obj = get_object_for_tenant_or_404(
+        within_scope(queryset, membership, patient_path=patient_path), request.tenant,
+        **lookup)
     patient = obj
     for part in patient_path.split("__"):
         patient = getattr(patient, part)

@@ -19,6 +19,12 @@ from constel.tenancy import tenant_context
 ACTIVE_MEMBERSHIP_SESSION_KEY = "constel_membership_id"
 #: How precisely an API token's "last used" time is kept (one write a minute at most).
 TOKEN_USE_RESOLUTION = timedelta(minutes=1)
+#: How precisely a session's idle expiry and "last seen" are kept: both are written at most
+#: once a minute (every page used to write the session and the user-session row: two
+#: statements and two commits for a time nobody reads to the second). An idle session ends
+#: between 29 and 30 minutes after the last page.
+ACTIVITY_RESOLUTION = timedelta(minutes=1)
+_ACTIVE_AT_KEY = "constel_active_at"
 log = logging.getLogger("constel.request")
 
 
@@ -187,10 +193,8 @@ class StaffSecurityMiddleware:
         user = request.user
         if user.is_authenticated and request.api_token is None:
             is_staff = any(m.is_staff_role for m in request.memberships) or user.is_staff
-            request.session.set_expiry(
-                settings.STAFF_SESSION_IDLE_SECONDS if is_staff
-                else settings.PATIENT_SESSION_IDLE_SECONDS
-            )
+            _keep_alive(request, settings.STAFF_SESSION_IDLE_SECONDS if is_staff
+                        else settings.PATIENT_SESSION_IDLE_SECONDS)
             if (
                 is_staff
                 and settings.CONSTEL_REQUIRE_STAFF_MFA
@@ -208,6 +212,23 @@ class StaffSecurityMiddleware:
                 )
                 return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def _keep_alive(request: HttpRequest, idle_seconds: int) -> None:
+    """Push the session's idle expiry back and record the user's activity (allauth's
+    "last seen" of the session) — at most once per ACTIVITY_RESOLUTION."""
+    session = request.session
+    now = int(time.time())
+    if (session.get("_session_expiry") == idle_seconds
+            and now - session.get(_ACTIVE_AT_KEY, 0) < ACTIVITY_RESOLUTION.total_seconds()):
+        return
+    session.set_expiry(idle_seconds)
+    session[_ACTIVE_AT_KEY] = now  # modified: SessionMiddleware saves it, cookie and row
+    if session.session_key:
+        from allauth.usersessions.models import UserSession
+
+        UserSession.objects.filter(session_key=session.session_key).update(
+            last_seen_at=timezone.now())
 
 
 def _mfa_enabled(user: Any) -> bool:

@@ -10,7 +10,13 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from constel.access import Cap, clinical_scope_filter, has_cap, patients_in_scope
+from constel.access import (
+    Cap,
+    clinical_scope_filter,
+    has_cap,
+    patients_in_scope,
+    within_scope,
+)
 from constel.api import HasCap
 from constel.roles import Role
 from constel.tenancy import get_object_for_tenant_or_404
@@ -207,10 +213,9 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):  # type: ignore[override]
         membership = self.request.membership
-        scope = patients_in_scope(membership).filter(clinical_scope_filter(membership))
-        qs = (Alert.objects.for_tenant(self.request.tenant)
-              .filter(enrollment__patient__in=scope).select_related("indicator", "rule")
-              .order_by("-opened_at", "pk"))
+        qs = (within_scope(Alert.objects.for_tenant(self.request.tenant), membership,
+                           patient_path="enrollment__patient")
+              .select_related("indicator", "rule").order_by("-opened_at", "pk"))
         state = self.request.query_params.get("status")
         return qs.filter(status=state) if state else qs
 

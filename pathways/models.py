@@ -197,6 +197,12 @@ class CarePlan(TenantOwned):
                                     condition=models.Q(status="draft"),
                                     name="care_plan_one_draft"),
         ]
+        indexes = [
+            # The worklist's "PPS awaiting the GP's validation" and the GP reminders: a few
+            # plans among every version a tenant ever issued.
+            models.Index(fields=["tenant", "issued_at"], name="care_plan_awaiting_gp",
+                         condition=models.Q(status="issued", gp_status="pending")),
+        ]
 
     def __str__(self) -> str:
         return f"PPS v{self.version} ({self.get_status_display()})"

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from constel.access import patients_in_scope, sees_whole_tenant
+from constel.access import within_scope
 from constel.models import Membership
 from constel.utils import is_uuid
 from pathways.models import Activity, CarePlan, ChecklistItem, Enrollment, EquipmentLoan, Phase
@@ -32,8 +32,7 @@ def _filtered(qs: QuerySet, *, membership: Membership, site: str, group: str,
 
     from patients.models import GroupPeriod
 
-    if not sees_whole_tenant(membership):  # else: the tenant's rows are the scope
-        qs = qs.filter(**{f"{patient_path}__in": patients_in_scope(membership)})
+    qs = within_scope(qs, membership, patient_path=patient_path, clinical=False)
     if site:
         qs = qs.filter(**{f"{patient_path}__site_id": site}) if is_uuid(site) else qs.none()
     if group in ("MONO", "POLY"):
@@ -49,7 +48,7 @@ def _still_valid(tenant_id, today) -> Q:
     """Checklist items done recently enough not to be repeated (one query for the few
     distinct validity windows of the tenant)."""
     windows = set(ChecklistItem.objects.filter(tenant_id=tenant_id, validity_days__isnull=False)
-                  .values_list("validity_days", flat=True).distinct())
+                  .order_by().values_list("validity_days", flat=True).distinct())
     cond = Q(pk__in=[])
     for days in windows:
         cond |= Q(validity_days=days, done_on__gte=today - timedelta(days=days))

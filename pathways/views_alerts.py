@@ -16,13 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from constel.access import (
-    Cap,
-    clinical_scope_filter,
-    get_patient_object_or_404,
-    membership_required,
-    patients_in_scope,
-)
+from constel.access import Cap, get_patient_object_or_404, membership_required, within_scope
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import field_errors
 from pathways.models import Alert, Reading
@@ -31,10 +25,8 @@ from pathways.views_care import _enrollment, _messages_from
 
 
 def _alerts(request: HttpRequest):
-    scope = patients_in_scope(request.membership).filter(
-        clinical_scope_filter(request.membership))
-    return (Alert.objects.for_tenant(request.tenant)
-            .filter(enrollment__patient__in=scope)
+    return (within_scope(Alert.objects.for_tenant(request.tenant), request.membership,
+                         patient_path="enrollment__patient")
             .select_related("enrollment__patient", "indicator", "rule", "taken_by"))
 
 

@@ -502,3 +502,33 @@ def test_malformed_uuid_is_404_not_500(client, login, world):
     login(world.user(R.NURSE_COORDINATOR))
     response = client.get("/api/v1/patients/not-a-uuid/")
     assert response.status_code == 404
+
+
+def test_within_scope_filters_only_where_the_scope_is_narrower_than_the_tenant(world):
+    """The nurse's scope is the whole tenant: no filter (the queryset as given). The
+    secretary's also, but not for clinical data of a patient who objects to sharing; the
+    GP's is their own patients, with the same objection."""
+    from constel.access import within_scope
+    from constel.tenancy import tenant_context
+    from pathways.models import Enrollment
+    from patients.models import Patient
+    from tests.factories import follow_up_patient
+
+    shared = follow_up_patient(world, "PARTAGE")
+    with tenant_context(world.tenant):
+        Patient.objects.filter(pk=world.patient.pk).update(objects_to_sharing=True)
+        Patient.objects.filter(pk=shared.patient_id).update(gp_online_access_agreed=True)
+        qs = Enrollment.objects.for_tenant(world.tenant)
+
+        def seen(role, **kw):
+            return set(within_scope(qs, world.members[role], patient_path="patient", **kw)
+                       .values_list("patient_id", flat=True))
+
+        assert within_scope(qs, world.members[R.NURSE_COORDINATOR],
+                            patient_path="patient") is qs
+        everyone = set(qs.values_list("patient_id", flat=True))
+        assert world.patient.pk in everyone and shared.patient_id in everyone
+        assert seen(R.SECRETARY) == everyone - {world.patient.pk}
+        assert seen(R.SECRETARY, clinical=False) == everyone
+        assert seen(R.GP) == {shared.patient_id}
+        assert seen(R.GP, clinical=False) >= {world.patient.pk, shared.patient_id}

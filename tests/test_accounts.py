@@ -112,6 +112,48 @@ def test_user_sees_and_ends_their_sessions(client, world, settings):
     assert UserSession.objects.filter(user=user).count() >= 1
 
 
+def test_activity_pushes_the_idle_expiry_back_at_most_once_a_minute(client, world, settings):
+    """Pages within the minute write neither the session nor its "last seen"; the first page
+    after it pushes the expiry back (the session row's expiry date moves) and records it."""
+    from datetime import timedelta
+
+    from allauth.usersessions.models import UserSession
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from constel.middleware import ACTIVITY_RESOLUTION
+
+    settings.CONSTEL_REQUIRE_STAFF_MFA = False
+    user = world.user(Role.SECRETARY)
+    _login_post(client, user.email, PASSWORD)
+    url = reverse("patients:list")
+    client.get(url)
+    key = client.session.session_key
+    with CaptureQueriesContext(connection) as within:
+        assert client.get(url).status_code == 200
+    written = [q["sql"] for q in within.captured_queries
+               if q["sql"].startswith(("UPDATE", "INSERT"))]
+    assert written == []
+    assert client.session.get_expiry_age() == 30 * 60
+
+    # a minute later (the last recorded activity moved back), then the idle time is counted
+    # again from now
+    session = client.session
+    session["constel_active_at"] -= int(ACTIVITY_RESOLUTION.total_seconds()) + 1
+    session.save()
+    Session.objects.filter(session_key=key).update(
+        expire_date=Session.objects.get(session_key=key).expire_date - timedelta(minutes=5))
+    UserSession.objects.filter(session_key=key).update(
+        last_seen_at=UserSession.objects.get(session_key=key).last_seen_at
+        - timedelta(minutes=5))
+    before = Session.objects.get(session_key=key).expire_date
+    seen = UserSession.objects.get(session_key=key).last_seen_at
+    assert client.get(url).status_code == 200
+    assert Session.objects.get(session_key=key).expire_date > before + timedelta(minutes=4)
+    assert UserSession.objects.get(session_key=key).last_seen_at > seen + timedelta(minutes=4)
+
+
 def test_open_signup_is_closed(client, db):
     response = client.get(reverse("account_signup"))
     assert response.status_code == 200

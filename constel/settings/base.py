@@ -218,7 +218,8 @@ ACCOUNT_SESSION_REMEMBER = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Constel"
-USERSESSIONS_TRACK_ACTIVITY = True
+# "Last seen" kept by constel.middleware (once a minute), not on every request by allauth.
+USERSESSIONS_TRACK_ACTIVITY = False
 # Staff roles must enrol a second factor before using the back-office (README: the demo
 # switches this off with CONSTEL_REQUIRE_STAFF_MFA=false).
 CONSTEL_REQUIRE_STAFF_MFA = env.bool("CONSTEL_REQUIRE_STAFF_MFA", default=True)
@@ -238,7 +239,9 @@ AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 STAFF_SESSION_IDLE_SECONDS = 30 * 60
 PATIENT_SESSION_IDLE_SECONDS = 60 * 60
 SESSION_COOKIE_AGE = STAFF_SESSION_IDLE_SECONDS
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle expiry is pushed back by constel.middleware.StaffSecurityMiddleware, once a minute
+# (ACTIVITY_RESOLUTION), rather than by a write of the session on every request.
+SESSION_SAVE_EVERY_REQUEST = False
 
 # --- REST API -----------------------------------------------------------------------------
 REST_FRAMEWORK = {
