@@ -147,10 +147,15 @@ class GP(_Base):
 
     @task
     def visit(self) -> None:
-        if BARE:
-            for name in ("login", "GP patients", "GP patient summary", "logout"):
-                self.bare_page(name)
-            return
+        if BARE:  # the same steps and pauses, each on the bare view
+            self.bare_page("login")
+            self.wait()
+            self.bare_page("GP patients")
+            for _ in range(random.randint(1, 3)):
+                self.wait()
+                self.bare_page("GP patient summary")
+            self.wait()
+            return self.bare_page("logout")
         if not self.tenant["gps"]:
             return
         self.login(random.choice(self.tenant["gps"]))
