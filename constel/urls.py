@@ -26,6 +26,7 @@ urlpatterns = [
     path("fhir/R4/", include("pathways.fhir_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
+    path("accounts/sessions/", views.sessions, name="usersessions_list"),  # before allauth's
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

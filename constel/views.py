@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime, time
+from typing import Any
 
+from allauth.usersessions.views import ListUserSessionsView
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -131,3 +133,17 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
     return render(request, "constel/privacy.html", {
         "purposes": ProcessingPurpose.objects.for_tenant(request.tenant)})
+
+
+class _Sessions(ListUserSessionsView):
+    """allauth's list of the user's sessions, with each one's last activity: kept by
+    constel.middleware once a minute, so allauth's own per-request tracking (whose setting
+    also shows the column) is off."""
+
+    def get_context_data(self, **kwargs: Any) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["show_last_seen_at"] = True
+        return context
+
+
+sessions = _Sessions.as_view()

@@ -185,6 +185,7 @@ ACCESS: dict[str, Entry] = {
     "healthz": Entry(ok=roles(200, EVERYONE), anonymous=200),
     "access_log": Entry(ok={R.PRIVACY_OFFICER: 200}, leak_check=True),
     "privacy": Entry(ok=roles(200, EVERYONE), leak_check=True),
+    "usersessions_list": Entry(ok=roles(200, EVERYONE)),
     "api_tokens": Entry(ok=roles(200, {r for r in Role if r not in
                                         (R.PROGRAMME_MANAGER, R.PRIVACY_OFFICER, R.EVALUATOR)})),
     "api_token_revoke": Entry(ok=roles(404, {r for r in Role if r not in

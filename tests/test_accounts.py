@@ -107,6 +107,7 @@ def test_user_sees_and_ends_their_sessions(client, world, settings):
     _login_post(client, user.email, PASSWORD)
     page = client.get(reverse("usersessions_list"))
     assert page.status_code == 200
+    assert page.context["show_last_seen_at"]  # each session's last activity is shown
     from allauth.usersessions.models import UserSession
 
     assert UserSession.objects.filter(user=user).count() >= 1
