@@ -219,6 +219,7 @@ def _keep_alive(request: HttpRequest, idle_seconds: int) -> None:
     "last seen" of the session) — at most once per ACTIVITY_RESOLUTION."""
     session = request.session
     now = int(time.time())
+    # "_session_expiry": where SessionBase.set_expiry keeps the idle time it was given
     if (session.get("_session_expiry") == idle_seconds
             and now - session.get(_ACTIVE_AT_KEY, 0) < ACTIVITY_RESOLUTION.total_seconds()):
         return

@@ -95,12 +95,11 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
 
     from pathways.models import Alert, Letter, Message
 
-    def shown(path, *fields):
-        """The columns the page shows (each section otherwise selects every column of three
-        or four tables: building that query cost more than running it)."""
-        prefix = f"{path}__" if path else ""
-        names = [f"{prefix}{f}" for f in (*_NAMES, "id")]
-        return [*fields, *names, *([path] if path else [])]
+    def shown(patient_path, *fields):
+        """The columns the page shows: ``fields`` and the patient's name (each section
+        otherwise selects every column of three or four tables: building that query cost
+        more than running it)."""
+        return [*fields, patient_path, *(f"{patient_path}__{f}" for f in (*_NAMES, "id"))]
 
     enrolled = "enrollment__patient"
     activity = ("enrollment", "kind", "scheduled_at", "status", "professional__kind",
