@@ -117,7 +117,11 @@ def _rehash_logins(env: dict) -> None:
         n = conn.execute("UPDATE constel_user SET password = %s WHERE email LIKE %s "
                          "AND password NOT LIKE %s AND password <> %s",
                          [encoded, "%.load", "!%", encoded]).rowcount
-    print(f"{n} load logins rehashed ({encoded.split('$')[0]})")
+        # Every session of the bench database ended: allauth checks each open session of a
+        # user at each login, and the nurses' sessions would pile up run after run.
+        ended = conn.execute("DELETE FROM django_session").rowcount
+        conn.execute("DELETE FROM usersessions_usersession")
+    print(f"{n} load logins rehashed ({encoded.split('$')[0]}), {ended} sessions ended")
 
 
 def main() -> int:
