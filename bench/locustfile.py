@@ -39,12 +39,12 @@ class _Base(HttpUser):
     def bare_page(self, name: str) -> None:
         self.client.get("/bench/bare-read/", name=f"{name} (bare)")
 
-    def login(self, email: str) -> None:
-        page = self.client.get("/accounts/login/", name="login form")
+    def login(self, email: str, name: str = "login") -> None:
+        page = self.client.get("/accounts/login/", name=f"{name} form")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
         # The login itself (password checked, session opened: a redirect), not the landing
         # page it redirects to — the user's tasks open their pages, each under its own name.
-        with self.client.post("/accounts/login/", name="login", data={
+        with self.client.post("/accounts/login/", name=name, data={
                 "login": email, "password": PASSWORD,
                 "csrfmiddlewaretoken": token.group(1) if token else ""},
                 headers={"Referer": self.host + "/accounts/login/"},
@@ -97,7 +97,9 @@ class Nurse(_Base):
     def on_start(self) -> None:
         self.tenant = random.choice(CREDENTIALS)
         if not BARE:
-            self.login(random.choice(self.tenant["staff"][:1]))
+            # once, while every user is being spawned (a storm a real morning spreads over an
+            # hour): a row of its own, apart from the GPs' logins of the steady state
+            self.login(random.choice(self.tenant["staff"][:1]), name="login (nurse, at spawn)")
 
     @task(4)
     def worklist(self) -> None:
