@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from constel.access import Cap, clinical_scope_filter, patients_in_scope
+from constel.access import Cap, patients_in_scope, within_scope
 from constel.api import HasCap
 from constel.tenancy import get_object_for_tenant_or_404
 from pathways.models import Activity, CarePlan, CarePlanItem, Enrollment, Phase
@@ -116,10 +116,9 @@ class CarePlanViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):  # type: ignore[override]
         membership = self.request.membership
-        scope = patients_in_scope(membership).filter(clinical_scope_filter(membership))
-        qs = (CarePlan.objects.for_tenant(self.request.tenant)
-              .filter(enrollment__patient__in=scope).prefetch_related("items")
-              .order_by("enrollment", "version"))
+        qs = (within_scope(CarePlan.objects.for_tenant(self.request.tenant), membership,
+                           patient_path="enrollment__patient")
+              .prefetch_related("items").order_by("enrollment", "version"))
         if membership.role == "gp":
             qs = qs.exclude(status=CarePlan.Status.DRAFT)
         enrollment = self.request.query_params.get("enrollment")
