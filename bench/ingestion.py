@@ -60,7 +60,7 @@ def _setup(url: str, patients: int) -> list[dict]:
         ind = {i.code: i for i in Indicator.objects.all()}
         for i in range(patients):
             user = User.objects.create_user(email=f"p{i}@bench.test", password=None)
-            services.membership_create(user=user, tenant=tenant, role=Role.PATIENT)
+            member = services.membership_create(user=user, tenant=tenant, role=Role.PATIENT)
             patient = Patient.objects.create(tenant=tenant, birth_name=f"P{i}", first_names="X",
                                              sex="F", birth_date="1950-01-01", user=user)
             e = Enrollment.objects.create(tenant=tenant, patient=patient,
@@ -72,7 +72,7 @@ def _setup(url: str, patients: int) -> list[dict]:
                                          warn_high=c.warn_high, crit_low=c.crit_low,
                                          crit_high=c.crit_high)
             key = ApiToken.new_key()
-            ApiToken.objects.create(user=user, tenant=tenant, name="bench",
+            ApiToken.objects.create(user=user, tenant=tenant, membership=member, name="bench",
                                     key_hash=ApiToken.hash_key(key), prefix=key[4:12])
             clients.append({"key": key, "tenant": str(tenant.pk), "enrollment": str(e.pk),
                             "indicator": str(ind["spo2"].pk)})

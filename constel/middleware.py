@@ -51,10 +51,9 @@ SELECT {columns(ApiToken, "t")}, {columns(User, "u")}, {columns(Tenant, "te")},
 FROM {ApiToken._meta.db_table} t
 JOIN {User._meta.db_table} u ON u.id = t.user_id AND u.is_active
 JOIN {Tenant._meta.db_table} te ON te.id = t.tenant_id
-LEFT JOIN LATERAL (
-  SELECT * FROM {Membership._meta.db_table} m
-  WHERE m.tenant_id = t.tenant_id AND m.user_id = t.user_id AND m.is_active
-  ORDER BY m.role LIMIT 1) m ON true
+LEFT JOIN {Membership._meta.db_table} m
+  ON m.id = t.membership_id AND m.tenant_id = t.tenant_id AND m.user_id = t.user_id
+  AND m.is_active
 LEFT JOIN {Site._meta.db_table} s ON s.id = m.site_id
 WHERE t.key_hash = %(key)s AND t.revoked_at IS NULL
 """  # noqa: S608 (table and column names from the models)
@@ -64,8 +63,8 @@ _TOKEN_LOGIN: tuple[Any, Any] | None = None
 
 
 def _token_login(key_hash: str) -> tuple[Any, Any] | None:
-    """The active token of ``key_hash`` with its user and tenant, and the user's active
-    membership in that tenant (None when it ended); None for an unknown, revoked or inactive
+    """The active token of ``key_hash`` with its user and tenant, and the one membership the
+    token is bound to (None when it ended: a token never acts in another role); None for an unknown, revoked or inactive
     user's token. On PostgreSQL one round trip: a first statement sets the token's tenant
     and user on the connection (the membership is under row-level security), the second
     reads everything (two prepared statements, one simple query: one transaction); the
@@ -83,8 +82,9 @@ def _token_login(key_hash: str) -> tuple[Any, Any] | None:
         if token is None:
             return None
         with tenant_context(token.tenant, user_id=token.user_id):
-            active = (Membership.objects.filter(user_id=token.user_id, is_active=True)
-                      .select_related("tenant", "site").order_by("role").first())
+            active = (Membership.objects.filter(pk=token.membership_id, user_id=token.user_id,
+                                                is_active=True)
+                      .select_related("tenant", "site").first())
         return token, active
 
     global _TOKEN_LOGIN

@@ -158,6 +158,12 @@ class ApiToken(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    #: The one membership (role) the token acts as (DESIGN §3: "an API token is bound to one
+    #: membership"): a role the user gains later never changes what an existing token is.
+    #: NULL only for tokens made before the binding whose membership could not be found:
+    #: they are refused.
+    membership = models.ForeignKey(Membership, null=True, on_delete=models.CASCADE,
+                                   related_name="+")
     name = models.CharField(_("name"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)

@@ -10,17 +10,21 @@ from constel.tenancy import tenant_context
 
 
 @transaction.atomic
-def api_token_create(*, user: User, tenant: Tenant, name: str) -> tuple[ApiToken, str]:
-    """A new personal token for ``user`` in ``tenant``; the key is returned once, only its
+def api_token_create(*, user: User, tenant: Tenant, name: str,
+                     membership: Membership | None = None) -> tuple[ApiToken, str]:
+    """A new personal token for ``user`` acting as ``membership`` (one role in ``tenant``;
+    default: the user's only active membership there); the key is returned once, only its
     hash is kept."""
     with tenant_context(tenant, user_id=user.pk):
-        is_member = Membership.objects.filter(user=user, is_active=True).exists()
-    if not is_member:
-        raise ValueError("The user has no active membership in this programme")
+        active = list(Membership.objects.filter(user=user, is_active=True))
+    if membership is None and len(active) == 1:
+        membership = active[0]
+    if membership is None or membership.pk not in {m.pk for m in active}:
+        raise ValueError("The token needs one active membership of the user in this programme")
     key = ApiToken.new_key()
     token = ApiToken.objects.create(
-        user=user, tenant=tenant, name=name[:100] or "API", key_hash=ApiToken.hash_key(key),
-        prefix=key[4:12],
+        user=user, tenant=tenant, membership=membership, name=name[:100] or "API",
+        key_hash=ApiToken.hash_key(key), prefix=key[4:12],
     )
     return token, key
 

@@ -22,8 +22,10 @@ def token_list(request: HttpRequest) -> HttpResponse:
         if not name:
             error = _("Give the token a name, e.g. the tool that will use it.")
         else:
-            _token, new_key = api_token_create(user=request.user, tenant=request.tenant, name=name)
-    tokens = ApiToken.objects.filter(user=request.user, tenant=request.tenant).order_by(
+            _token, new_key = api_token_create(user=request.user, tenant=request.tenant,
+                                               membership=request.membership, name=name)
+    tokens = ApiToken.objects.filter(user=request.user, tenant=request.tenant).select_related(
+        "membership").order_by(
         "-created_at"
     )
     return render(

@@ -97,20 +97,27 @@ def consent(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, tenant_slug: str, token: str) -> HttpResponse:
-    """Anonymous: the one-time link of the invitation e-mail."""
+    """Anonymous: the one-time link of the invitation e-mail.
+
+    No account for the address: the page sets the password of a new one and signs it in.
+    An account exists: the link never signs anyone in — the account's owner signs in
+    normally (password, second factor) and then attaches the invitation with one button."""
     tenant = get_object_or_404(Tenant, slug=tenant_slug)
     invitation = patient_services.invitation_for_token(tenant=tenant, token=token)
     state = invitation.status(timezone.now()) if invitation else "invalid"
     if state != "pending":
         return render(request, "portal/invitation_invalid.html",
                       {"state": state, "tenant": tenant}, status=410 if invitation else 404)
+    if patient_services.invitation_account(invitation) is not None:
+        return _invitation_existing_account(request, tenant, token, invitation)
     form = SetPasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             user = patient_services.invitation_accept(
                 tenant=tenant, token=token, password=form.cleaned_data["password1"])
         except ValidationError as exc:
-            exc = ValidationError({"password1": exc.message_dict.get("password", exc.messages)})
+            exc = ValidationError({"password1": exc.message_dict.get(
+                "password", exc.message_dict.get("token", exc.messages))})
             apply_errors(form, exc)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -121,6 +128,37 @@ def invitation_accept(request: HttpRequest, tenant_slug: str, token: str) -> Htt
     return render(request, "portal/invitation.html",
                   {"form": form, "invitation": invitation, "tenant": tenant},
                   status=400 if form.errors else 200)
+
+
+def _invitation_existing_account(request: HttpRequest, tenant: Tenant, token: str,
+                                 invitation) -> HttpResponse:
+    from django.urls import reverse
+    from django.utils.http import urlencode
+
+    here = request.get_full_path()
+    context = {"invitation": invitation, "tenant": tenant,
+               "login_url": reverse("account_login") + "?" + urlencode({"next": here}),
+               "logout_url": reverse("account_logout")}
+    user = request.user
+    if not user.is_authenticated:
+        return render(request, "portal/invitation_sign_in.html", context)
+    if (user.email or "").lower() != invitation.email.lower():
+        return render(request, "portal/invitation_sign_in.html",
+                      {**context, "other_account": True}, status=403)
+    error = None
+    if request.method == "POST":
+        try:
+            membership = patient_services.invitation_attach(tenant=tenant, token=token,
+                                                            user=user)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            request.session[ACTIVE_MEMBERSHIP_SESSION_KEY] = str(membership.pk)
+            messages.success(request, _("The invitation is added to your account."))
+            return redirect("portal:home")
+    return render(request, "portal/invitation_sign_in.html",
+                  {**context, "signed_in": True, "error": error},
+                  status=400 if error else 200)
 
 
 @membership_required(cap=Cap.PORTAL)

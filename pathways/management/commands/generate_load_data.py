@@ -303,11 +303,12 @@ class Command(BaseCommand):
         tokens = []
         for k, patient_id in enumerate(followed):
             user = services.user_create(email=f"patient{k}@{tenant.slug}.load", password=None)
-            services.membership_create(user=user, tenant=tenant, role=Role.PATIENT)
+            member = services.membership_create(user=user, tenant=tenant, role=Role.PATIENT)
             key = ApiToken.new_key()
             with tenant_context(tenant):
                 Patient.objects.filter(pk=patient_id).update(user=user)
-                ApiToken.objects.create(user=user, tenant=tenant, name="load test",
+                ApiToken.objects.create(user=user, tenant=tenant, membership=member,
+                                        name="load test",
                                         key_hash=ApiToken.hash_key(key), prefix=key[4:12])
             tokens.append(key)
         with tenant_context(tenant):
