@@ -64,11 +64,11 @@ _TOKEN_LOGIN: tuple[Any, Any] | None = None
 
 def _token_login(key_hash: str) -> tuple[Any, Any] | None:
     """The active token of ``key_hash`` with its user and tenant, and the one membership the
-    token is bound to (None when it ended: a token never acts in another role); None for an unknown, revoked or inactive
-    user's token. On PostgreSQL one round trip: a first statement sets the token's tenant
-    and user on the connection (the membership is under row-level security), the second
-    reads everything (two prepared statements, one simple query: one transaction); the
-    request then enters that same context at no cost."""
+    token is bound to (None when it ended: a token never acts in another role); None for
+    an unknown, revoked or inactive user's token. On PostgreSQL one round trip: a first
+    statement sets the token's tenant and user on the connection (the membership is under
+    row-level security), the second reads everything (two prepared statements, one simple
+    query: one transaction); the request then enters that same context at no cost."""
     from django.db import connection
 
     from constel.db import Prepared, execute_prepared, from_row
