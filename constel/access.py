@@ -38,6 +38,9 @@ class Cap(enum.StrEnum):
     PATIENT_CARE_ITEMS = "patient.care_items"  # PPS items and sessions assigned to oneself
     PATIENT_EDIT = "patient.edit"  # create and edit patients, enrollments
     ACCESS_LOG = "audit.access_log"
+    #: a patient's whole record as a ZIP, on the patient's request (RGPD art. 15): DESIGN §3
+    #: gives it to the privacy officer only (the patient has their own, on the portal)
+    PATIENT_DATA_EXPORT = "patient.data_export"
     BILLING = "billing.statements"
     BILLING_AGGREGATES = "billing.aggregates"
     CONFIG_CLINICAL = "config.clinical"
@@ -55,6 +58,10 @@ class Cap(enum.StrEnum):
     ALERT_HANDLE = "alert.handle"  # triage, take, escalate, close; readings by phone
     DIRECTORY = "directory.view"
     DIRECTORY_EDIT = "directory.edit"
+    #: the back-office pages of a patient (record, pathway, PPS editor, call notes,
+    #: hospitalisations, lab results): every professional of the programme's team, never
+    #: the GP, who has the GP space's summary (DESIGN §3, "the GP's view, precisely")
+    BACK_OFFICE = "backoffice.view"
     GP_SPACE = "gp.space"
     PORTAL = "portal.use"
     API = "api.use"
@@ -62,7 +69,7 @@ class Cap(enum.StrEnum):
 
 _CLINICAL_TEAM = {
     Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_CLINICAL, Cap.PATIENT_MEDICATION,
-    Cap.PATIENT_CARE_ITEMS, Cap.PATIENT_EDIT, Cap.API, Cap.DIRECTORY,
+    Cap.PATIENT_CARE_ITEMS, Cap.PATIENT_EDIT, Cap.API, Cap.DIRECTORY, Cap.BACK_OFFICE,
 }
 _COORDINATION = {Cap.ENROLLMENT_MANAGE, Cap.REFERRAL_INBOX, Cap.PPS_EDIT, Cap.ACTIVITY_MANAGE,
                  Cap.WORKLIST, Cap.ALERT_HANDLE}
@@ -80,13 +87,16 @@ MATRIX: dict[Role, frozenset[Cap]] = {
     ),
     Role.GP: frozenset({Cap.GP_SPACE, Cap.PATIENT_IDENTITY, Cap.PATIENT_CLINICAL, Cap.API}),
     Role.PHARMACIST: frozenset(
-        {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_MEDICATION, Cap.API}
+        {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_MEDICATION, Cap.API,
+         Cap.BACK_OFFICE}
     ),
     Role.ALLIED_PROFESSIONAL: frozenset(
-        {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_CARE_ITEMS, Cap.API}
+        {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_CARE_ITEMS, Cap.API,
+         Cap.BACK_OFFICE}
     ),
     Role.SECRETARY: frozenset(
         {Cap.PATIENT_LIST, Cap.PATIENT_IDENTITY, Cap.PATIENT_EDIT, Cap.API, Cap.DIRECTORY,
+         Cap.BACK_OFFICE,
          Cap.DIRECTORY_EDIT, Cap.ENROLLMENT_MANAGE, Cap.REFERRAL_INBOX, Cap.ACTIVITY_MANAGE}
     ),
     Role.FINANCE: frozenset({Cap.BILLING, Cap.BILLING_AGGREGATES, Cap.CONFIG_TARIFFS, Cap.API}),
@@ -94,13 +104,14 @@ MATRIX: dict[Role, frozenset[Cap]] = {
         {Cap.BILLING_AGGREGATES, Cap.CONFIG_CLINICAL, Cap.CONFIG_USERS_SITES,
          Cap.EVALUATION_DASHBOARD, Cap.EVALUATION_EXPORT, Cap.DIRECTORY, Cap.DIRECTORY_EDIT}
     ),
-    Role.PRIVACY_OFFICER: frozenset({Cap.ACCESS_LOG}),
+    Role.PRIVACY_OFFICER: frozenset({Cap.ACCESS_LOG, Cap.PATIENT_DATA_EXPORT}),
     Role.EVALUATOR: frozenset({Cap.EVALUATION_EXPORT}),
     Role.PATIENT: frozenset({Cap.PORTAL, Cap.API}),
 }
 
-#: Roles whose patient scope is every patient of the tenant (identity at least).
-_WHOLE_TENANT = COORDINATING_TEAM | {Role.SECRETARY, Role.FINANCE}
+#: Roles whose patient scope is every patient of the tenant (identity at least; the privacy
+#: officer finds any patient to answer their request, and reads nothing clinical on a page).
+_WHOLE_TENANT = COORDINATING_TEAM | {Role.SECRETARY, Role.FINANCE, Role.PRIVACY_OFFICER}
 #: Roles that see patients through an assignment (CareAssignment) only.
 _ASSIGNED = {Role.SPECIALIST, Role.PHARMACIST, Role.ALLIED_PROFESSIONAL}
 
@@ -150,6 +161,23 @@ def patients_in_scope(membership: Membership) -> QuerySet[Patient]:
     return qs.none()
 
 
+def acting_for(membership: Membership) -> list[tuple[Patient, bool]]:
+    """The patients a patient-role login acts for, as (patient, is_own_record): its own
+    record first, then those it is a carer of (DESIGN §3: such a login always says for
+    whom; a reading is filed on the one named, never on a guess)."""
+    from patients.models import CarerAccess, Patient
+
+    if Role(membership.role) != Role.PATIENT:
+        return []
+    own = list(Patient.objects.for_tenant(membership.tenant_id)
+               .filter(user_id=membership.user_id))
+    cared = list(Patient.objects.for_tenant(membership.tenant_id).filter(
+        pk__in=CarerAccess.objects.filter(user_id=membership.user_id, revoked_at__isnull=True)
+        .values("patient_id")).exclude(user_id=membership.user_id)
+        .order_by("birth_name", "first_names"))
+    return [(p, True) for p in own] + [(p, False) for p in cared]
+
+
 def clinical_scope_filter(membership: Membership) -> Q:
     """Extra condition for clinical data: the patient's consents and objections."""
     role = Role(membership.role)
@@ -190,7 +218,8 @@ def can_see_clinical(membership: Membership, patient: Patient) -> bool:
 
 
 def get_patient_or_404(
-    request: Any, patient_id: uuid.UUID | str, cap: Cap = Cap.PATIENT_IDENTITY
+    request: Any, patient_id: uuid.UUID | str, cap: Cap = Cap.PATIENT_IDENTITY, *,
+    reason: str = "",
 ) -> Patient:
     """The patient, if the capability is held (else 403) and the patient is in scope (else
     404, the same answer as a missing one). The read is written to the access log."""
@@ -203,11 +232,11 @@ def get_patient_or_404(
         patient = qs.get(pk=patient_id)
     except (qs.model.DoesNotExist, ValidationError, ValueError) as exc:
         raise Http404 from exc
-    log_patient_read(request, patient)
+    log_patient_read(request, patient, reason=reason)
     return patient
 
 
-def log_patient_read(request: Any, patient: Patient) -> None:
+def log_patient_read(request: Any, patient: Patient, *, reason: str = "") -> None:
     from constel.models import AccessLog
 
     match = getattr(request, "resolver_match", None)
@@ -217,6 +246,7 @@ def log_patient_read(request: Any, patient: Patient) -> None:
         patient_id=patient.pk,
         view=(match.view_name if match else "")[:120],
         path=request.path[:500],
+        reason=reason[:200],
     )
 
 

@@ -14,7 +14,13 @@ def tenancy(request: Any) -> dict[str, Any]:
 
         open_alerts = (Alert.objects.for_tenant(membership.tenant_id)
                        .exclude(status=Alert.Status.CLOSED).count())
+    # The portal's "for whom" (set by portal.views.portal_patient when the page read it).
+    choices = getattr(request, "_acting_for", None) or []
+    chosen = getattr(request, "acting_for_patient", None)
     return {
+        "portal_choices": choices,
+        "acting_as_carer": chosen is not None and not any(
+            own and p.pk == chosen.pk for p, own in choices),
         "open_alert_count": open_alerts,
         "active_tenant": getattr(request, "tenant", None),
         "active_membership": membership,

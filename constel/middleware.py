@@ -277,3 +277,99 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
         )
     response["Retry-After"] = "30"
     return response
+
+
+def _nul_field(data: Any, path: str = "") -> str | None:
+    """The first field (dotted path) of a parsed JSON body holding a NUL character."""
+    if isinstance(data, str):
+        return path or "body" if "\x00" in data else None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if "\x00" in str(key):
+                return str(key).replace("\x00", "")
+            found = _nul_field(value, f"{path}.{key}" if path else str(key))
+            if found:
+                return found
+    if isinstance(data, list):
+        for i, value in enumerate(data):
+            found = _nul_field(value, f"{path}.{i}" if path else str(i))
+            if found:
+                return found
+    return None
+
+
+class InputGuardMiddleware:
+    """What no view should have to remember, for every request:
+
+    * a NUL character in a query parameter, a form field or a JSON body is refused with a
+      400 naming the field (PostgreSQL cannot store it: it was a 500 wherever a view read
+      the raw parameter), before any view runs — so nothing is written;
+    * a value the database refuses (``DataError``: too long for its column, out of range)
+      is a 400, never a 500 (the request's transaction is rolled back by the service);
+    * responses to a signed-in user or a token are never stored by a browser or a proxy
+      (``Cache-Control: no-store``: they carry patient data); a ``Permissions-Policy``
+      turns off the browser features the product never uses.
+    """
+
+    PERMISSIONS_POLICY = ("camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+                          "interest-cohort=()")
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        field = self._nul_field(request)
+        if field is not None:
+            response = self._bad(request, field, _("Null characters are not allowed."))
+        else:
+            response = self.get_response(request)
+        response.setdefault("Permissions-Policy", self.PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or getattr(request, "api_token", None):
+            response["Cache-Control"] = "no-store"
+            response.setdefault("Pragma", "no-cache")
+        return response
+
+    @staticmethod
+    def _nul_field(request: HttpRequest) -> str | None:
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in v for v in values):
+                return key.replace("\x00", "")
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        content_type = request.content_type or ""
+        if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for key, values in request.POST.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    return key.replace("\x00", "")
+            return None
+        if content_type.endswith("json"):
+            body = request.body
+            if b"\x00" in body or b"\\u0000" in body.lower():
+                import json
+
+                try:
+                    return _nul_field(json.loads(body)) or "body"
+                except ValueError:
+                    return "body"
+        return None
+
+    @staticmethod
+    def _bad(request: HttpRequest, field: str, message: str) -> HttpResponse:
+        if request.path.startswith("/api/") or request.path.startswith("/fhir/"):
+            return JsonResponse({field: [message]}, status=400)
+        from django.utils.html import escape
+
+        return HttpResponse(
+            f"<!DOCTYPE html><html lang='fr'><meta charset='utf-8'><title>400</title>"
+            f"<h1>{escape(message)}</h1><p>{escape(_('Field'))} : {escape(field)}</p>"
+            f"<p><a href='javascript:history.back()'>←</a></p></html>", status=400)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        from django.db import DataError
+
+        if isinstance(exception, DataError):
+            log.warning("data_error", extra={"path": request.path, "error": str(exception)})
+            return self._bad(request, "non_field_errors",
+                             _("A value is too long or out of range: shorten it or check it."))
+        return None

@@ -137,6 +137,8 @@ class AccessLog(TenantOwned):
     patient_id = models.UUIDField(db_index=True)
     view = models.CharField(max_length=120)
     path = models.CharField(max_length=500)
+    #: why, when the read answers something (e.g. the patient's right-of-access request)
+    reason = models.CharField(max_length=200, blank=True, default="")
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

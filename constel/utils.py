@@ -29,3 +29,52 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable]) -> bytes:
 def field_errors(exc) -> dict[str, str]:
     """A service's ValidationError as {field: message} for a form page."""
     return {field: " ".join(messages) for field, messages in exc.message_dict.items()}
+
+
+_CONTROL = {c: None for c in range(32) if c not in (9, 10, 13)} | {127: None}
+
+
+def clean_text(value: str | None) -> str:
+    """A free-text input without NUL and other control characters (PostgreSQL refuses NUL in
+    text; the others are never typed), stripped."""
+    return (value or "").translate(_CONTROL).strip()
+
+
+#: The extension a download is saved with, by the type its content was recognised as.
+EXTENSIONS = {
+    "application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png",
+    "image/gif": ".gif", "image/webp": ".webp", "image/heic": ".heic", "text/plain": ".txt",
+    "text/csv": ".csv", "application/zip": ".zip", "video/mp4": ".mp4",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+}
+
+
+def safe_filename(name: str, content_type: str | None = None) -> str:
+    """A file name a browser saves as such: no folder, no quote, no control character, at
+    most 100 characters; with ``content_type``, the extension is the one of the type the
+    content was recognised as (a name chosen by a patient never makes a clinician's browser
+    save an .html)."""
+    import os.path
+    import re
+    import unicodedata
+
+    base = os.path.basename((name or "").replace("\\", "/"))
+    base = unicodedata.normalize("NFC", clean_text(base))
+    base = re.sub(r'[\x00-\x1f\x7f"*:<>?|;=/\\]+', "_", base).strip(" .") or "fichier"
+    if content_type is not None:
+        stem = base.rsplit(".", 1)[0] if "." in base else base
+        base = (stem.strip(" .") or "fichier")[:90] + EXTENSIONS.get(content_type, ".bin")
+    return base[:100]
+
+
+def attachment_headers(response, filename: str, content_type: str | None = None):
+    """``response`` as a download of ``filename`` (sanitised, the header built by Django's
+    own helper), never cached, never sniffed."""
+    from django.utils.http import content_disposition_header
+
+    response["Content-Disposition"] = content_disposition_header(
+        True, safe_filename(filename, content_type))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response

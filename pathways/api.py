@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from constel.access import Cap, patients_in_scope, within_scope
 from constel.api import HasCap
 from constel.tenancy import get_object_for_tenant_or_404
+from constel.utils import is_uuid
 from pathways.models import Activity, CarePlan, CarePlanItem, Enrollment, Phase
 from pathways.services import activities as activity_services
 from pathways.services import care_plans as care_plan_services
@@ -188,11 +189,15 @@ class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     action_caps = {"create": Cap.ACTIVITY_MANAGE, "set_status": Cap.ACTIVITY_MANAGE}
 
     def get_queryset(self):  # type: ignore[override]
-        qs = (Activity.objects.for_tenant(self.request.tenant)
-              .filter(enrollment__patient__in=patients_in_scope(self.request.membership))
-              .order_by("-scheduled_at", "pk"))
+        # Clinical data: the patient's consents and objections apply (a GP sees the
+        # activities of their own patients who agreed to online access, DESIGN §3).
+        qs = within_scope(Activity.objects.for_tenant(self.request.tenant),
+                          self.request.membership, patient_path="enrollment__patient"
+                          ).order_by("-scheduled_at", "pk")
         enrollment = self.request.query_params.get("enrollment")
-        return qs.filter(enrollment_id=enrollment) if enrollment else qs
+        if enrollment:
+            return qs.filter(enrollment_id=enrollment) if is_uuid(enrollment) else qs.none()
+        return qs
 
     def get_object(self) -> Activity:
         return get_object_for_tenant_or_404(self.get_queryset(), self.request.tenant,
@@ -201,8 +206,9 @@ class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def perform_create(self, serializer) -> None:
         d = serializer.validated_data
         enrollment = d["enrollment"]
-        if not patients_in_scope(self.request.membership).filter(
-                pk=enrollment.patient_id).exists():
+        if not within_scope(Enrollment.objects.for_tenant(self.request.tenant),
+                            self.request.membership, patient_path="patient"
+                            ).filter(pk=enrollment.pk).exists():
             raise PermissionDenied
         professional = d.get("professional")
         if professional is not None and professional.tenant_id != self.request.tenant.pk:

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from constel.access import (
     Cap,
+    acting_for,
     clinical_scope_filter,
     has_cap,
     patients_in_scope,
@@ -35,7 +36,10 @@ class ReadingSerializer(serializers.Serializer):
     unit = serializers.CharField(source="indicator.unit", read_only=True)
     measured_at = serializers.DateTimeField(read_only=True)
     entered_at = serializers.DateTimeField(read_only=True)
-    source = serializers.ChoiceField(choices=Reading.Source.choices, read_only=True)
+    source = serializers.ChoiceField(choices=Reading.Source.choices, read_only=True,
+                                     help_text="Who entered it, in what capacity.")
+    entered_by = serializers.CharField(source="entered_by_name", read_only=True,
+                                       allow_null=True)
     measurement_id = serializers.UUIDField(read_only=True)
     evaluated_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
@@ -57,6 +61,7 @@ def reading_data(reading: Reading) -> dict:
         "measured_at": f["measured_at"].to_representation(reading.measured_at),
         "entered_at": f["entered_at"].to_representation(reading.entered_at),
         "source": reading.source,
+        "entered_by": reading.entered_by_name,
         "measurement_id": str(reading.measurement_id),
         "evaluated_at": f["evaluated_at"].to_representation(reading.evaluated_at)
         if reading.evaluated_at else None,
@@ -66,6 +71,11 @@ def reading_data(reading: Reading) -> dict:
 class ReadingCreateSerializer(serializers.Serializer):
     enrollment = serializers.UUIDField(required=False,
                                        help_text="Required for staff; a patient posts their own.")
+    patient = serializers.UUIDField(
+        required=False,
+        help_text="For a patient or carer login: the patient the reading is for. Required "
+                  "when the login acts for more than one patient (its own record and those "
+                  "it is a carer of); refused when it is not one of them.")
     indicator = serializers.CharField(help_text="Indicator code, or blood_pressure")
     value = serializers.CharField()
     diastolic = serializers.CharField(required=False, allow_blank=True)
@@ -117,7 +127,7 @@ class ReadingViewSet(viewsets.GenericViewSet):
     def list(self, request) -> Response:
         qs = (Reading.objects.for_tenant(request.tenant)
               .filter(enrollment__patient__in=self._scope())
-              .select_related("indicator").order_by("-measured_at", "pk"))
+              .select_related("indicator", "entered_by").order_by("-measured_at", "pk"))
         p = request.query_params
         errors = {}
         if p.get("patient"):
@@ -144,8 +154,8 @@ class ReadingViewSet(viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         d = incoming.validated_data
         done = None
-        if request.membership.role == Role.PATIENT and not (d.get("enrollment") or
-                                                             d.get("unit")):
+        if request.membership.role == Role.PATIENT and not (
+                d.get("enrollment") or d.get("unit") or d.get("patient")):
             # Found, checked, stored and evaluated in one statement — or nothing stored, and
             # the path below names what is wrong.
             done = telefollowup.patient_measurement_ingest(
@@ -161,11 +171,23 @@ class ReadingViewSet(viewsets.GenericViewSet):
 
     def _record(self, request, d: dict) -> tuple[list, list]:
         followed = None
+        source = "nurse_phone"
         if request.membership.role == Role.PATIENT:
-            # their follow-up and the indicators it follows, in one query
-            enrollment, followed = telefollowup.patient_ingest_target(
-                tenant_id=request.tenant.pk, user_id=request.user.pk,
-                codes=telefollowup.measurement_codes(d["indicator"]))
+            enrollment = None
+            if d.get("patient") is None:
+                # A login that acts only for its own record: its follow-up and the
+                # indicators it follows, in one query (None for any other login).
+                enrollment, followed = telefollowup.patient_ingest_target(
+                    tenant_id=request.tenant.pk, user_id=request.user.pk,
+                    codes=telefollowup.measurement_codes(d["indicator"]))
+                source = "portal"
+            if enrollment is None:
+                patient, own = self._acting_for(request, d.get("patient"))
+                source = "portal" if own else "carer"
+                followed = None
+                enrollment = (Enrollment.objects.for_tenant(request.tenant)
+                              .filter(patient=patient, phase__in=telefollowup.FOLLOWING_PHASES)
+                              .order_by("-created_at").first())
             if enrollment is None or (d.get("enrollment") and d["enrollment"] != enrollment.pk):
                 raise serializers.ValidationError({"enrollment": ["Not your follow-up."]})
         else:
@@ -175,13 +197,29 @@ class ReadingViewSet(viewsets.GenericViewSet):
                 patient__in=self._scope(), phase__in=telefollowup.FOLLOWING_PHASES)
             enrollment = get_object_for_tenant_or_404(enrollments, request.tenant,
                                                       pk=d["enrollment"])
-        source = "portal" if request.membership.role == Role.PATIENT else "nurse_phone"
         # Stored and evaluated in one transaction: the answer carries the evaluation.
         return telefollowup.reading_record_evaluated(
             enrollment=enrollment, indicator_code=d["indicator"], value=d["value"],
             diastolic=d.get("diastolic"), unit=d.get("unit") or None,
             measured_at=d["measured_at"], entered_by=request.user, source=source,
             followed=followed)
+
+    @staticmethod
+    def _acting_for(request, patient_id):
+        """(patient, is_own_record) for a patient or carer login: the one named, which must
+        be theirs; unnamed, their only one — a login that acts for several must say."""
+        choices = acting_for(request.membership)
+        if patient_id is not None:
+            for patient, own in choices:
+                if patient.pk == patient_id:
+                    return patient, own
+            raise serializers.ValidationError({"patient": ["Not a patient you act for."]})
+        if len(choices) > 1:
+            raise serializers.ValidationError({"patient": [
+                "This login acts for several patients: say for whom (patient)."]})
+        if not choices:
+            raise serializers.ValidationError({"enrollment": ["Not your follow-up."]})
+        return choices[0]
 
 
 

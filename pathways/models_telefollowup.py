@@ -44,6 +44,7 @@ class Reading(TenantOwned):
 
     class Source(models.TextChoices):
         PORTAL = "portal", _("Entered by the patient")
+        CARER = "carer", _("Entered by a carer")
         NURSE_PHONE = "nurse_phone", _("Entered by the nurse after a call")
 
     # The largest table: no single-column index on tenant, indicator or author (every query
@@ -64,6 +65,14 @@ class Reading(TenantOwned):
     source = models.CharField(max_length=16, choices=Source.choices)
     measurement_id = models.UUIDField(default=uuid.uuid4)
     evaluated_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def entered_by_name(self) -> str | None:
+        """Who typed it (their name), shown beside its capacity (``source``)."""
+        if self.entered_by_id is None:
+            return None
+        user = self.entered_by
+        return user.get_full_name() or _("(unnamed account)")
 
     # Its history is read per reading (the correction trail): only the id is indexed.
     history = clinical_history(no_db_index=["tenant", "enrollment", "indicator",

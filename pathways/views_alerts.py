@@ -80,7 +80,7 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
         else:
             messages.success(request, _("Alert updated."))
         return redirect("pathways:alert", alert_id=alert.pk)
-    events = alert.events.select_related("reading").order_by("-at")[:50]
+    events = alert.events.select_related("reading", "reading__entered_by").order_by("-at")[:50]
     return render(request, "pathways/alert.html", {
         "alert": alert, "patient": alert.enrollment.patient, "events": events,
         "nurse_outcomes": [(o.value, o.label) for o in Alert.Outcome

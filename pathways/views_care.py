@@ -61,7 +61,7 @@ def _parse_dt(value: str | None) -> datetime | None:
     return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
 
 
-@membership_required(cap=Cap.PATIENT_CLINICAL)
+@membership_required(cap=Cap.BACK_OFFICE)
 def enrollment_detail(request: HttpRequest, enrollment_id: str) -> HttpResponse:
     enrollment = _enrollment(request, enrollment_id)
     return render(request, "pathways/enrollment.html", {
@@ -160,7 +160,7 @@ def _care_plan(request: HttpRequest, care_plan_id, cap: Cap = Cap.PATIENT_CLINIC
         patient_path="enrollment__patient", cap=cap, pk=care_plan_id)
 
 
-@membership_required(cap=Cap.PATIENT_CLINICAL)
+@membership_required(cap=Cap.BACK_OFFICE)
 def care_plan_detail(request: HttpRequest, care_plan_id: str) -> HttpResponse:
     plan = _care_plan(request, care_plan_id)
     from pathways.models import Indicator

@@ -60,10 +60,10 @@ def message_attachment(request: HttpRequest, attachment_id) -> HttpResponse:
 
 def attachment_response(a: MessageAttachment) -> HttpResponse:
     """An attachment as a download, never rendered by the browser as something else."""
+    from constel.utils import attachment_headers
+
     response = HttpResponse(bytes(a.data), content_type=a.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{a.name}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_headers(response, a.name, a.content_type)
 
 
 @membership_required(cap=Cap.ALERT_HANDLE)

@@ -512,11 +512,32 @@ def carer_revoke(*, patient: Patient, carer_id, actor: User) -> None:
 
 # --- Right of access ---------------------------------------------------------------------------
 
+class _UniqueNames:
+    """A ZIP being written whose entries never share a name: two letters of the same kind on
+    the same day become ``…-2.pdf`` (an unzip would otherwise keep one of them)."""
+
+    def __init__(self, archive: zipfile.ZipFile) -> None:
+        self.archive = archive
+        self.used: set[str] = set()
+
+    def writestr(self, name: str, data) -> None:
+        stem, dot, ext = name.rpartition(".")
+        if not dot:
+            stem, ext = name, ""
+        candidate, n = name, 1
+        while candidate in self.used:
+            n += 1
+            candidate = f"{stem}-{n}.{ext}" if dot else f"{stem}-{n}"
+        self.used.add(candidate)
+        self.archive.writestr(candidate, data)
+
+
 def patient_data_zip(*, patient) -> bytes:
     """All of a patient's data as a ZIP (right of access, RGPD art. 15): identity, PPS
     versions (PDF), readings, alerts, messages and their attachments, letters (PDF),
     questionnaires — for the portal's download and for staff answering a request."""
     from constel.pdf import render as render_pdf
+    from constel.utils import safe_filename
     from pathways.models import (
         Alert,
         CarePlan,
@@ -528,7 +549,8 @@ def patient_data_zip(*, patient) -> bytes:
 
     tenant = Tenant.objects.get(pk=patient.tenant_id)
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        z = _UniqueNames(archive)
         z.writestr("identite.csv", csv_bytes(
             ["nom_naissance", "nom_usage", "prenoms", "sexe", "date_naissance", "ins", "email",
              "telephone"],
@@ -554,7 +576,8 @@ def patient_data_zip(*, patient) -> bytes:
               " ".join(a.name for a in m.attachments.all())] for m in thread]))
         for m in thread:
             for a in m.attachments.all():
-                z.writestr(f"pieces-jointes/{a.pk}-{a.name}", bytes(a.data))
+                z.writestr(f"pieces-jointes/{a.pk}-{safe_filename(a.name, a.content_type)}",
+                           bytes(a.data))
         for plan in CarePlan.objects.filter(enrollment__patient=patient).exclude(
                 status=CarePlan.Status.DRAFT).prefetch_related("items"):
             html = render_to_string("portal/export_care_plan.html", {

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<uuid:patient_id>/data.zip", views.data_export, name="data_export"),
     path("<uuid:patient_id>/carers/<uuid:carer_id>/revoke/", views.carer_revoke,
          name="carer_revoke"),
+    path("data-requests/", views.data_requests, name="data_requests"),
     path("catalogue/", views.pathology_catalogue, name="catalogue"),
     path("professionals/", views.professional_list, name="professionals"),
     path("professionals/new/", views.professional_create, name="professional_create"),

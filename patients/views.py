@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -17,6 +19,7 @@ from constel.access import (
     get_patient_or_404,
     has_cap,
     membership_required,
+    patients_in_scope,
 )
 from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
@@ -86,7 +89,7 @@ def patient_edit(request: HttpRequest, patient_id: str) -> HttpResponse:
                   status=400 if form.errors else 200)
 
 
-@membership_required(cap=Cap.PATIENT_IDENTITY)
+@membership_required(cap=Cap.BACK_OFFICE)
 def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
     from pathways.services import inclusion_blockers
 
@@ -276,14 +279,40 @@ def pathology_catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "patients/catalogue.html", {"pathologies": pathologies})
 
 
-@membership_required(cap=Cap.PATIENT_EDIT)
+@membership_required(cap=Cap.PATIENT_DATA_EXPORT)
+@require_http_methods(["GET"])
+def data_requests(request: HttpRequest) -> HttpResponse:
+    """The privacy officer answers a patient's right-of-access request: find the patient
+    (name or birth date), say which request it answers, download the ZIP."""
+    from constel.utils import clean_text
+
+    query = clean_text(request.GET.get("q", ""))[:100]
+    found = []
+    if len(query) >= 2:
+        found = list(select_patients(membership=request.membership, query=query)[:30])
+    return render(request, "patients/data_requests.html", {"query": query, "found": found})
+
+
+@membership_required(cap=Cap.PATIENT_DATA_EXPORT)
+@require_POST
 def data_export(request: HttpRequest, patient_id: str) -> HttpResponse:
-    """The patient's data as a ZIP, for staff answering a right-of-access request (the same
-    file as the portal's download; the read is in the access log)."""
-    patient = get_patient_or_404(request, patient_id, Cap.PATIENT_EDIT)
+    """The patient's data as a ZIP, answering their right-of-access request (the same file
+    as the portal's download). The privacy officer's only (DESIGN §3); the read and the
+    request it answers are in the access log."""
+    from constel.utils import attachment_headers, clean_text, is_uuid
+
+    reference = clean_text(request.POST.get("reference", ""))[:200]
+    if not is_uuid(patient_id) or not patients_in_scope(request.membership).filter(
+            pk=patient_id).exists():
+        raise Http404
+    if not reference:
+        messages.error(request, _("Say which request this export answers (its date and how "
+                                  "it was received)."))
+        return redirect(reverse("patients:data_requests") + "?" + urlencode(
+            {"q": request.POST.get("q", "")[:100]}))
+    patient = get_patient_or_404(request, patient_id, Cap.PATIENT_DATA_EXPORT,
+                                 reason=reference)
     response = HttpResponse(services.patient_data_zip(patient=patient),
                             content_type="application/zip")
-    response["Content-Disposition"] = (
-        f'attachment; filename="donnees-{patient.birth_name.lower()}-'
-        f'{timezone.localdate():%Y-%m-%d}.zip"')
-    return response
+    return attachment_headers(
+        response, f"donnees-{patient.birth_name.lower()}-{timezone.localdate():%Y-%m-%d}.zip")

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from constel.access import Cap, membership_required, patients_in_scope
+from constel.access import Cap, membership_required, patients_in_scope, within_scope
 from constel.models import Tenant
 from pathways import services as pathway_services
 from pathways.models import Enrollment
@@ -31,6 +31,10 @@ def home(request: HttpRequest) -> HttpResponse:
     from pathways.models import Alert, Letter
 
     enrollments = Enrollment.objects.filter(patient=OuterRef("pk")).order_by("-created_at")
+    # Open alerts are counted only where the GP may see them online (agreement, no
+    # objection): the same scope as every other clinical read of the GP's.
+    visible_alerts = within_scope(Alert.objects.for_tenant(request.tenant), request.membership,
+                                  patient_path="enrollment__patient")
     patients = (
         patients_in_scope(request.membership)
         .annotate(
@@ -38,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
             referral_status=Subquery(enrollments.values("referral_status")[:1]),
             group=Subquery(GroupPeriod.objects.filter(patient=OuterRef("pk"))
                            .order_by("-valid_from", "-recorded_at").values("group")[:1]),
-            open_alerts=Subquery(Alert.objects.filter(enrollment__patient=OuterRef("pk"))
+            open_alerts=Subquery(visible_alerts.filter(enrollment__patient=OuterRef("pk"))
                                  .exclude(status="closed").order_by().values(
                                      "enrollment__patient").annotate(n=Count("pk"))
                                  .values("n")[:1]),
@@ -50,9 +54,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     from pathways.models import CarePlan, GpAgreement, Phase
 
-    plans = (CarePlan.objects.for_tenant(request.tenant)
-             .filter(status=CarePlan.Status.ISSUED, gp_status=CarePlan.GpStatus.PENDING,
-                     enrollment__patient__in=patients_in_scope(request.membership))
+    plans = (within_scope(CarePlan.objects.for_tenant(request.tenant), request.membership,
+                          patient_path="enrollment__patient")
+             .filter(status=CarePlan.Status.ISSUED, gp_status=CarePlan.GpStatus.PENDING)
              .select_related("enrollment__patient").order_by("issued_at"))
     pending = (GpAgreement.objects.for_tenant(request.tenant)
                .filter(gp__user=request.user, status__in=[GpAgreement.Status.REQUESTED,
@@ -124,9 +128,11 @@ def care_plan(request: HttpRequest, care_plan_id: str) -> HttpResponse:
     from pathways.models import CarePlan
     from pathways.services.care_plans import care_plan_gp_answer
 
+    # The PPS online only with the patient's agreement and no objection (DESIGN §3); the GP
+    # of a patient without it receives the PPS as a letter.
     plan = get_object_for_tenant_or_404(
-        CarePlan.objects.select_related("enrollment__patient", "issued_by")
-        .filter(enrollment__patient__in=patients_in_scope(request.membership))
+        within_scope(CarePlan.objects.select_related("enrollment__patient", "issued_by"),
+                     request.membership, patient_path="enrollment__patient")
         .exclude(status=CarePlan.Status.DRAFT), request.tenant, pk=care_plan_id)
     log_patient_read(request, plan.enrollment.patient)
     error = None
@@ -210,7 +216,7 @@ def patient(request: HttpRequest, patient_id) -> HttpResponse:
     enrollment = Enrollment.objects.filter(patient=p).order_by("-created_at").first()
     clinical = can_see_clinical(request.membership, p)
     plan = charts = alerts = None
-    if enrollment is not None:
+    if enrollment is not None and clinical:
         plan = (CarePlan.objects.filter(enrollment=enrollment).exclude(
             status=CarePlan.Status.DRAFT).prefetch_related("items").order_by("-version").first())
         if clinical:

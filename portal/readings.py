@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from constel.access import Cap, membership_required
 from pathways.models import Enrollment, Indicator, Reading
 from pathways.services.telefollowup import FOLLOWING_PHASES, reading_record
-from portal.views import portal_patient
+from portal.views import is_own_record, portal_choices, portal_patient
 
 
 def _enrollment(patient) -> Enrollment | None:
@@ -25,7 +25,11 @@ def _enrollment(patient) -> Enrollment | None:
 @membership_required(cap=Cap.PORTAL)
 @require_http_methods(["GET", "POST"])
 def readings(request: HttpRequest) -> HttpResponse:
+    # A form is filed for the patient it was shown for (its hidden field), never for whoever
+    # the switch points at by the time it is sent.
     patient = portal_patient(request)
+    several = len(portal_choices(request)) > 1
+    source = Reading.Source.PORTAL if is_own_record(request, patient) else Reading.Source.CARER
     enrollment = _enrollment(patient)
     followed = []
     if enrollment is not None:
@@ -33,7 +37,9 @@ def readings(request: HttpRequest) -> HttpResponse:
             pk__in=enrollment.alert_rules.filter(active=True).values("indicator"))
             .exclude(code="diastolic_bp"))
     errors: dict = {}
-    if request.method == "POST" and enrollment is not None:
+    if request.method == "POST" and several and not request.POST.get("for_patient"):
+        errors["form"] = _("Say for whom these readings are.")
+    elif request.method == "POST" and enrollment is not None:
         saved = 0
         for indicator in followed:
             value = request.POST.get(indicator.code, "").strip()
@@ -44,7 +50,7 @@ def readings(request: HttpRequest) -> HttpResponse:
                                value=value, diastolic=request.POST.get("diastolic_bp"),
                                unit=request.POST.get(f"{indicator.code}_unit") or None,
                                measured_at=timezone.now(), entered_by=request.user,
-                               source=Reading.Source.PORTAL)
+                               source=source)
                 saved += 1
             except ValidationError as exc:
                 errors[indicator.code] = " ".join(exc.messages)
@@ -59,7 +65,8 @@ def readings(request: HttpRequest) -> HttpResponse:
         for r in (Reading.objects.filter(enrollment=enrollment).select_related("indicator")
                   .order_by("-measured_at")[:60]):
             last.setdefault(r.indicator.code, r)
-    history = (Reading.objects.filter(enrollment=enrollment).select_related("indicator")
+    history = (Reading.objects.filter(enrollment=enrollment)
+               .select_related("indicator", "entered_by")
                .order_by("-measured_at")[:30]) if enrollment else []
     from pathways.selectors import reading_charts
 

@@ -6,6 +6,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("consent/", views.consent, name="consent"),
+    path("for-whom/", views.act_for, name="act_for"),
     path("care-plan/", views.care_plan, name="care_plan"),
     path("readings/", readings.readings, name="readings"),
     path("messages/", engagement.messages_view, name="messages"),

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from constel.access import Cap, membership_required, patients_in_scope
+from constel.access import Cap, acting_for, membership_required
 from constel.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY
 from constel.models import Membership, Tenant
 from constel.roles import Role
@@ -29,12 +29,56 @@ from portal.forms import PortalConsentForm, SetPasswordForm
 NOTICE_VERSION = "2025-07"
 
 
-def portal_patient(request: HttpRequest):
-    """The patient whose portal this is: the user's own record in the active tenant."""
-    patient = patients_in_scope(request.membership).first()
-    if patient is None:
+#: The patient a login that acts for several (its own record, those it is a carer of) has
+#: chosen to act for; by default its own record, else the first by name.
+ACTING_FOR_SESSION_KEY = "portal_acting_for"
+
+
+def portal_choices(request: HttpRequest) -> list:
+    """[(patient, is_own_record)] this login acts for, read once per request."""
+    if not hasattr(request, "_acting_for"):
+        request._acting_for = acting_for(request.membership)
+    return request._acting_for
+
+
+def portal_patient(request: HttpRequest, posted: str | None = None):
+    """The patient whose portal this is: the one chosen in the "for whom" switch (shown on
+    every portal page when there is a choice), or with ``posted`` the one a form was filled
+    for — which must be one of the login's."""
+    choices = portal_choices(request)
+    if not choices:
         raise Http404
-    return patient
+    if posted is None and request.method == "POST" and request.POST.get("for_patient"):
+        posted = request.POST["for_patient"]
+    if posted == "":
+        posted = None
+    wanted = posted if posted is not None else request.session.get(ACTING_FOR_SESSION_KEY)
+    for patient, _own in choices:
+        if str(patient.pk) == wanted:
+            request.acting_for_patient = patient
+            return patient
+    if posted is not None:
+        raise Http404
+    request.acting_for_patient = choices[0][0]
+    return choices[0][0]
+
+
+def is_own_record(request: HttpRequest, patient) -> bool:
+    return any(p.pk == patient.pk and own for p, own in portal_choices(request))
+
+
+@membership_required(cap=Cap.PORTAL)
+@require_http_methods(["POST"])
+def act_for(request: HttpRequest) -> HttpResponse:
+    """Switch the patient the portal acts for."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    patient = portal_patient(request, posted=request.POST.get("patient", ""))
+    request.session[ACTING_FOR_SESSION_KEY] = str(patient.pk)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "portal:home"
+    return redirect(target)
 
 
 @membership_required(cap=Cap.PORTAL)

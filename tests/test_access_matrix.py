@@ -194,8 +194,9 @@ ACCESS: dict[str, Entry] = {
                               kwargs=lambda w: {"token_id": "00000000-0000-0000-0000-000000000000"}),
     "patients:list": Entry(ok=roles(200, CLINICAL_TEAM, R.SPECIALIST, R.PHARMACIST,
                                     R.ALLIED_PROFESSIONAL, R.SECRETARY), leak_check=True),
+    # The GP has the GP space's summary, never the back-office pages (DESIGN §3).
     "patients:detail": Entry(ok=roles(200, CLINICAL_TEAM, R.SPECIALIST, R.PHARMACIST,
-                                      R.ALLIED_PROFESSIONAL, R.SECRETARY, R.GP),
+                                      R.ALLIED_PROFESSIONAL, R.SECRETARY),
                              kwargs=_patient, scoped=True),
     "patients:create": Entry(ok=roles(200, EDITORS)),
     "patients:edit": Entry(ok=roles(200, EDITORS), kwargs=_patient, scoped=True),
@@ -235,7 +236,7 @@ ACCESS: dict[str, Entry] = {
                                  anonymous=401, scoped=True,
                                  kwargs=lambda w: {"pk": w.professionals[R.GP].pk}),
     "pathways:worklist": Entry(ok=roles(200, CLINICAL_TEAM), leak_check=True),
-    "pathways:enrollment": Entry(ok=roles(200, CLINICAL, R.GP), kwargs=_enrollment,
+    "pathways:enrollment": Entry(ok=roles(200, CLINICAL), kwargs=_enrollment,
                                  scoped=True),
     "pathways:transition": Entry(ok=roles(302, INBOX), method="post", kwargs=_enrollment,
                                  scoped=True),
@@ -243,7 +244,7 @@ ACCESS: dict[str, Entry] = {
                                     kwargs=_enrollment, scoped=True),
     "pathways:activity_plan": Entry(ok=roles(302, INBOX), method="post", kwargs=_enrollment,
                                     scoped=True),
-    "pathways:care_plan": Entry(ok=roles(200, CLINICAL, R.GP), kwargs=_plan, scoped=True),
+    "pathways:care_plan": Entry(ok=roles(200, CLINICAL), kwargs=_plan, scoped=True),
     "pathways:care_plan_edit": Entry(ok=roles(302, CLINICAL), method="post", kwargs=_plan,
                                      scoped=True),
     "pathways:care_plan_issue": Entry(ok=roles(302, R.PHYSICIAN_COORDINATOR, R.SPECIALIST),
@@ -364,7 +365,12 @@ ACCESS: dict[str, Entry] = {
                                     kwargs=lambda w: {"item_id": _content(w).item_id}),
     "pathways:content_assign": Entry(ok=roles(302, CLINICAL_TEAM), method="post",
                                      kwargs=_patient, scoped=True),
-    "patients:data_export": Entry(ok=roles(200, EDITORS), kwargs=_patient, scoped=True),
+    # The staff-side export is the privacy officer's only (DESIGN §3); without the request
+    # it answers, back to the form (302).
+    "patients:data_export": Entry(ok={R.PRIVACY_OFFICER: 302}, method="post", kwargs=_patient,
+                                  scoped=True),
+    "patients:data_requests": Entry(ok={R.PRIVACY_OFFICER: 200}, leak_check=True),
+    "portal:act_for": Entry(ok={R.PATIENT: 302}, method="post"),
     "patients:carer_revoke": Entry(ok=roles(302, EDITORS), method="post", scoped=True,
                                    kwargs=lambda w: {"patient_id": w.patient.pk,
                                                      "carer_id": NO_SUCH}),
@@ -486,7 +492,10 @@ def test_member_of_another_tenant(client, login, world, other_world, name):
 @pytest.mark.parametrize("name", ["patients:detail", "patient-detail"])
 def test_unrelated_professional_gets_404(client, login, world, name):
     entry = ACCESS[name]
-    for membership in (world.unrelated_gp, world.unrelated_specialist):
+    # (the back-office page is no GP's at all: 403 for every GP, see ACCESS)
+    unrelated = [world.unrelated_specialist] + (
+        [world.unrelated_gp] if name == "patient-detail" else [])
+    for membership in unrelated:
         login(membership.user)
         response = _request(client, name, entry, world)
         assert response.status_code == 404

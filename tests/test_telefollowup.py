@@ -273,7 +273,7 @@ def test_api_post_reading_answers_201_with_the_evaluation(client, world, capsys)
     assert body["readings"][0]["evaluated_at"] and body["alerts"][0]["level"] == "critical"
     (reading,) = body["readings"]
     assert set(reading) == {"id", "enrollment", "indicator", "value", "unit", "measured_at",
-                            "entered_at", "source", "measurement_id", "evaluated_at"}
+                            "entered_at", "source", "entered_by", "measurement_id", "evaluated_at"}
     assert (reading["enrollment"], reading["indicator"], reading["value"], reading["unit"],
             reading["source"]) == (str(world.enrollment.pk), "spo2", "86.00", "%", "portal")
     with tenant_context(world.tenant):
@@ -445,9 +445,10 @@ def test_sql_and_python_window_rules_agree(world):
 
 
 def test_the_apis_enrollment_of_a_patient_login_matches_the_access_scope(world, other_world):
-    """The API's one-statement lookup of a patient login's enrollment: the patient, a carer
-    while their access holds, nobody else (another tenant's patient, a revoked carer, a
-    patient whose follow-up has not started)."""
+    """The API's one-statement lookup of a patient login's enrollment: a login that acts for
+    its own record only; nobody else (another tenant's patient, a carer — who names the
+    patient and takes the checking path, DESIGN §3 —, a patient whose follow-up has not
+    started)."""
     from constel.access import patients_in_scope
     from constel.models import Membership, User
     from pathways.services.telefollowup import FOLLOWING_PHASES, enrollment_of_patient_login
@@ -474,11 +475,19 @@ def test_the_apis_enrollment_of_a_patient_login_matches_the_access_scope(world, 
         Membership.objects.create(tenant=world.tenant, user=carer, role=Role.PATIENT)
         access = CarerAccess.objects.create(tenant=world.tenant, patient=world.patient,
                                             user=carer, name="Aidant")
-    assert lookup(world, carer) == world.enrollment == by_scope(world, carer)
+    assert lookup(world, carer) is None and by_scope(world, carer) == world.enrollment
     with tenant_context(world.tenant):
         access.revoked_at = timezone.now()
         access.save()
     assert lookup(world, carer) is None and by_scope(world, carer) is None
+    # A patient who becomes a carer of someone else no longer posts unnamed.
+    with tenant_context(world.tenant):
+        other = CarerAccess.objects.create(tenant=world.tenant, patient=world.other_gp_patient,
+                                           user=patient, name="Jeanne")
+    assert lookup(world, patient) is None
+    with tenant_context(world.tenant):
+        other.revoked_at = timezone.now()
+        other.save()
     with tenant_context(world.tenant):
         world.enrollment.phase = "initial_assessment"
         world.enrollment.save(update_fields=["phase"])

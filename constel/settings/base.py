@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # after authentication and the tenant (it reads who is signed in), before the views
+    "constel.middleware.InputGuardMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
@@ -332,3 +334,5 @@ SIMPLE_HISTORY_HISTORY_ID_USE_UUID = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 SMS_BACKEND = env("SMS_BACKEND", default="constel.sms.ConsoleBackend")
+# Messages in the session, not a cookie: a message may name a patient (#19).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -126,12 +126,16 @@ def rules_from_care_plan(*, care_plan: CarePlan) -> int:
 #: The enrollment in telefollow-up of a patient login (their own record, or the one a carer's
 #: login was given), latest first: constel.access.patients_in_scope for the patient role in
 #: one statement, for the API's hot path (the ORM's UNION costs more to build than to run).
+#: The follow-up a login posts to without naming a patient: its own record's, and only when
+#: the login acts for nobody else (DESIGN §3: a login that is patient and carer always says
+#: for whom; nothing is filed by guessing). A carer's login names the patient and takes the
+#: checking path (acting_for).
 _PATIENT_ENROLLMENT = """
 SELECT e.* FROM pathways_enrollment e
 WHERE e.tenant_id = {tenant} AND e.phase IN ({phases}) AND e.patient_id IN (
-    SELECT p.id FROM patients_patient p WHERE p.tenant_id = {tenant} AND p.user_id = {login}
-    UNION
-    SELECT c.patient_id FROM patients_careraccess c
+    SELECT p.id FROM patients_patient p WHERE p.tenant_id = {tenant} AND p.user_id = {login})
+  AND NOT EXISTS (
+    SELECT 1 FROM patients_careraccess c
     WHERE c.tenant_id = {tenant} AND c.user_id = {login} AND c.revoked_at IS NULL)
 ORDER BY e.created_at DESC
 LIMIT 1
@@ -142,7 +146,8 @@ _PATIENT_ENROLLMENT_SQL = _PATIENT_ENROLLMENT.format(tenant="%s", login="%s", ph
 
 
 def enrollment_of_patient_login(*, tenant_id, user_id) -> Enrollment | None:
-    """The enrollment a patient login (or a carer's) posts readings to, or None."""
+    """The enrollment a patient login posts readings to without naming the patient (its own
+    record's, when it acts for nobody else), or None."""
     from django.db import connection
 
     # the key as the backend stores it (SQLite, the demo: 32 hex digits)

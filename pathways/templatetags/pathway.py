@@ -53,3 +53,12 @@ def unit(code: str) -> str:
 @register.filter
 def level_label(level: str) -> str:
     return {"critical": _("critical"), "warning": _("warning")}.get(level, level)
+
+
+@register.filter
+def person(user) -> str:
+    """A user's name for a page: full name, else e-mail, else a dash (no actor: the
+    system)."""
+    if user is None:
+        return "—"
+    return user.get_full_name() or user.email or "—"

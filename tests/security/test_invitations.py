@@ -165,7 +165,7 @@ def test_a_bad_address_is_refused_before_the_old_link_is_revoked(
     before = _pending(world)
     sent = len(mail.outbox)
     response = _invite(client, login, world, django_capture_on_commit_callbacks, email=email)
-    assert response.status_code == 302
+    assert response.status_code in (302, 400)  # a message on the page, or the NUL refused
     assert _pending(world) == before and len(before) == 1
     assert len(mail.outbox) == sent
 
