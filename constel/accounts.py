@@ -49,3 +49,9 @@ def axes_username(request: Any, credentials: dict | None = None) -> str:
         if value:
             return str(value).strip().lower()
     return ""
+
+
+def client_ip(request: Any) -> str | None:
+    """The client's address: REMOTE_ADDR, as ``constel.middleware.ClientAddressMiddleware``
+    set it from the trusted proxies' X-Forwarded-For."""
+    return request.META.get("REMOTE_ADDR") if request is not None else None

@@ -373,3 +373,34 @@ class InputGuardMiddleware:
             return self._bad(request, "non_field_errors",
                              _("A value is too long or out of range: shorten it or check it."))
         return None
+
+
+class ClientAddressMiddleware:
+    """REMOTE_ADDR made the client's own address behind ``TRUSTED_PROXY_COUNT`` reverse
+    proxies (production: the TLS proxy): the proxy appends the address it saw to
+    X-Forwarded-For, so the client is the N-th entry from the right. Everything that reads
+    the address — login lockouts, rate limits, consent evidence, logs — then sees the real
+    one; without it every user shares the proxy's address and five wrong passwords for one
+    account would shut everyone out. A header shorter than the proxy count (a request that
+    did not come through the proxies) keeps the connection's address; entries a client
+    wrote itself (left of the trusted ones) are never used."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+        self.count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.count > 0:
+            forwarded = [p.strip() for p in
+                         request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+            if len(forwarded) >= self.count:
+                import ipaddress
+
+                candidate = forwarded[-self.count]
+                try:
+                    ipaddress.ip_address(candidate)
+                except ValueError:
+                    pass
+                else:
+                    request.META["REMOTE_ADDR"] = candidate
+        return self.get_response(request)

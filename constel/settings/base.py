@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "constel.middleware.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "constel.middleware.RequestLogMiddleware",
@@ -215,7 +216,13 @@ if env("CONSTEL_OIDC_CLIENT_ID", default=""):
         }],
     }
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/10m/ip,5/10m/key"}
+# Failed logins: 5 per account (the "key": the e-mail typed) in 10 minutes; per address a
+# much higher threshold, against credential stuffing — a clinic's users share one NAT
+# address, so a low per-address limit would lock a whole clinic out.
+ACCOUNT_RATE_LIMITS = {"login_failed": "60/10m/ip,5/10m/key"}
+#: Reverse proxies in front of the application (production: the TLS proxy, 1). The client's
+#: address is read from X-Forwarded-For accordingly (constel.middleware.ClientAddressMiddleware)
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_SESSION_REMEMBER = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
@@ -228,10 +235,11 @@ CONSTEL_REQUIRE_STAFF_MFA = env.bool("CONSTEL_REQUIRE_STAFF_MFA", default=True)
 
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-# Lock an account after repeated failures whatever the address, and an address+browser pair;
-# not a bare IP: the clinics sit behind shared NAT addresses, and a bare-IP lock would shut
-# out a whole clinic (hence axes.W006 is silenced on purpose).
-AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "user_agent"]]
+# Lock an account after repeated failures, whatever the address; never an address (nor an
+# address + browser pair: a clinic's nurses share a NAT address and the same browser), which
+# would shut out everyone behind it — the per-address limit is allauth's, much higher (above).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_CLIENT_IP_CALLABLE = "constel.accounts.client_ip"
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_CALLABLE = "constel.accounts.axes_username"
 AXES_RESET_ON_SUCCESS = True
