@@ -18,7 +18,8 @@ from constel.tenancy import get_object_for_tenant_or_404
 
 class ClaimLineSerializer(serializers.ModelSerializer):
     forfait = serializers.CharField(source="kind.code")
-    adjusts = serializers.CharField(source="adjusts.reference", default=None)
+    adjusts = serializers.CharField(source="adjusts.reference", default=None, allow_null=True,
+                                    read_only=True)
 
     class Meta:
         model = ClaimLine

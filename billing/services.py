@@ -123,6 +123,21 @@ def tariff_add(*, tenant: Tenant, code: str, valid_from: date, amount, actor: Us
                                      valid_to=valid_to, amount=amount, created_by=actor)
 
 
+def period_check(tenant: Tenant, day: date) -> None:
+    """A period a claim can be compiled for: not before the programme's first period, not
+    one that has not started yet (a mistyped year is a message, never a draft that absorbs
+    every unbilled forfait)."""
+    from constel.dates import in_range
+    from constel.dates import today as programme_today
+
+    if not in_range(day) or day < tenant.claim_period_anchor:
+        raise ValidationError({"period": _(
+            "This date is before the programme's first claim period (%(start)s).")
+            % {"start": tenant.claim_period_anchor.strftime("%d/%m/%Y")}})
+    if day > programme_today(tenant):
+        raise ValidationError({"period": _("This period has not started yet.")})
+
+
 def period_of(tenant: Tenant, day: date) -> tuple[date, date]:
     return rules.period_containing(day, anchor=tenant.claim_period_anchor,
                                    calendar=tenant.claim_period_kind == Tenant.PeriodKind.CALENDAR)
@@ -243,6 +258,7 @@ def compile_claims(*, tenant: Tenant, day: date) -> ClaimStatement:
     forfait due in the period not claimed yet; forfaits of earlier periods found late, and
     corrections of forfaits already claimed (credit of the old line, debit of the new), as
     adjustment lines. Idempotent; an issued statement is returned untouched."""
+    period_check(tenant, day)
     start, end = period_of(tenant, day)
     with tenant_context(tenant):
         _lock(tenant, start)
@@ -458,6 +474,7 @@ def remuneration_compile(*, tenant: Tenant, day: date) -> list[RemunerationState
     a credit line on the open statement. A session is paid once (constraint)."""
     from pathways.models import Activity
 
+    period_check(tenant, day)
     start, end = period_of(tenant, day)
     with tenant_context(tenant):
         _lock(tenant, start)

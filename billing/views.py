@@ -39,10 +39,9 @@ EXPORTS = {
 
 
 def _day(raw: str | None) -> date | None:
-    try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return None
+    from constel.dates import parse_day
+
+    return parse_day(raw)
 
 
 def _errors(exc: ValidationError) -> str:
@@ -145,9 +144,13 @@ def remunerations(request: HttpRequest) -> HttpResponse:
         if day is None:
             messages.error(request, _("Enter a date in the period to compile (YYYY-MM-DD)."))
         else:
-            done = services.remuneration_compile(tenant=request.tenant, day=day)
-            messages.success(request, _("%(n)s remuneration statements compiled.")
-                             % {"n": len(done)})
+            try:
+                done = services.remuneration_compile(tenant=request.tenant, day=day)
+            except ValidationError as exc:
+                messages.error(request, _errors(exc))
+            else:
+                messages.success(request, _("%(n)s remuneration statements compiled.")
+                                 % {"n": len(done)})
         return redirect("billing:remunerations")
     rows = (RemunerationStatement.objects.for_tenant(request.tenant)
             .select_related("professional").annotate(line_count=Count("lines"))

@@ -93,3 +93,4 @@ class PersonalTokenScheme(OpenApiAuthenticationExtension):
             "description": "A personal token (cst_…) created in Settings → API tokens; "
             "it acts in one programme with its owner's role.",
         }
+

@@ -40,5 +40,5 @@ def access_log_search(
     if since:
         rows = rows.filter(at__gte=since)
     if until:
-        rows = rows.filter(at__lte=until)
+        rows = rows.filter(at__lt=until)
     return rows

@@ -78,3 +78,18 @@ def attachment_headers(response, filename: str, content_type: str | None = None)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     return response
+
+
+def check_lengths(model, fields: dict) -> None:
+    """A ValidationError naming each text field longer than its column (PostgreSQL would
+    refuse the row: a 500 after half the work)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    errors = {}
+    for name, value in fields.items():
+        limit = getattr(model._meta.get_field(name), "max_length", None)
+        if isinstance(value, str) and limit and len(value) > limit:
+            errors[name] = _("At most %(n)s characters.") % {"n": limit}
+    if errors:
+        raise ValidationError(errors)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
 
 from allauth.usersessions.views import ListUserSessionsView
@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
@@ -84,26 +83,27 @@ def healthz(request: HttpRequest) -> JsonResponse:
                         status=200 if healthy else 503)
 
 
-def _parse_day(value: str | None, *, end: bool = False) -> datetime | None:
-    if not value:
+def _parse_day(value: str | None, tenant=None, *, end: bool = False) -> datetime | None:
+    """The first instant of a typed day in the programme's zone (``end``: of the next day,
+    the bound excluded); None when it is not a day of 1900–2100."""
+    from constel.dates import day_end, day_start, parse_day
+
+    day = parse_day(value) if value else None
+    if day is None:
         return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        return None
-    return timezone.make_aware(datetime.combine(day, time.max if end else time.min))
+    return day_end(day, tenant) if end else day_start(day, tenant)
 
 
 @membership_required(cap=Cap.ACCESS_LOG)
 def access_log(request: HttpRequest) -> HttpResponse:
     """Who read which patient record, searchable by patient, user and dates."""
     errors = {}
-    since = _parse_day(request.GET.get("since"))
-    until = _parse_day(request.GET.get("until"), end=True)
+    since = _parse_day(request.GET.get("since"), request.tenant)
+    until = _parse_day(request.GET.get("until"), request.tenant, end=True)
     if request.GET.get("since") and since is None:
-        errors["since"] = _("Enter a date as YYYY-MM-DD.")
+        errors["since"] = _("Enter a date as YYYY-MM-DD (1900 to 2100).")
     if request.GET.get("until") and until is None:
-        errors["until"] = _("Enter a date as YYYY-MM-DD.")
+        errors["until"] = _("Enter a date as YYYY-MM-DD (1900 to 2100).")
     rows = access_log_search(
         tenant=request.tenant,
         patient_query=request.GET.get("patient", "").strip(),

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from constel.access import Cap, patients_in_scope, within_scope
 from constel.api import HasCap
+from constel.api_fields import TextField
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import is_uuid
 from pathways.models import Activity, CarePlan, CarePlanItem, Enrollment, Phase
@@ -31,7 +32,17 @@ class EnrollmentSerializer(serializers.ModelSerializer):
 class TransitionSerializer(serializers.Serializer):
     to_phase = serializers.ChoiceField(choices=Phase.choices)
     effective_on = serializers.DateField(required=False)
-    reason = serializers.CharField(required=False, allow_blank=True)
+    reason = TextField(required=False, allow_blank=True, max_length=500)
+    exit_reason = serializers.ChoiceField(
+        choices=Enrollment.ExitReason.choices, required=False,
+        help_text="Required with to_phase=exited: the exit is then recorded exactly as on the "
+                  "page (its reason, the exit letter to the GP).")
+
+
+class NextPhaseSerializer(serializers.Serializer):
+    phase = serializers.ChoiceField(choices=Phase.choices)
+    blockers = serializers.ListField(child=serializers.CharField(),
+                                     help_text="What prevents the move; empty when possible.")
 
 
 class EnrollmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -62,13 +73,21 @@ class EnrollmentViewSet(viewsets.ReadOnlyModelViewSet):
         incoming = TransitionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         d = incoming.validated_data
-        enrollment = enrollment_transition(enrollment=enrollment, to_phase=d["to_phase"],
-                                           actor=request.user,
-                                           effective_on=d.get("effective_on"),
-                                           reason=d.get("reason", ""))
+        if d["to_phase"] == Phase.EXITED:
+            from pathways.services import enrollment_exit
+
+            enrollment = enrollment_exit(enrollment=enrollment, actor=request.user,
+                                         reason=d.get("exit_reason", ""),
+                                         on=d.get("effective_on"), note=d.get("reason", ""))
+        else:
+            enrollment = enrollment_transition(enrollment=enrollment, to_phase=d["to_phase"],
+                                               actor=request.user,
+                                               effective_on=d.get("effective_on"),
+                                               reason=d.get("reason", ""))
         return Response(EnrollmentSerializer(enrollment).data)
 
-    @action(detail=True, methods=["get"], url_path="next-phases")
+    @extend_schema(responses={200: NextPhaseSerializer(many=True)})
+    @action(detail=True, methods=["get"], url_path="next-phases", pagination_class=None)
     def next_phases(self, request, pk=None) -> Response:
         """The reachable phases and what blocks each."""
         enrollment = self.get_object()
@@ -101,7 +120,7 @@ class CarePlanCreateSerializer(serializers.Serializer):
 
 
 class GpAnswerSerializer(serializers.Serializer):
-    comment = serializers.CharField(required=False, allow_blank=True)
+    comment = TextField(required=False, allow_blank=True, max_length=2000)
 
 
 class CarePlanViewSet(viewsets.ReadOnlyModelViewSet):
@@ -152,18 +171,21 @@ class CarePlanViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=GpAnswerSerializer, responses={200: CarePlanSerializer})
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None) -> Response:
+        return self._answer(request, validate=True)
+
+    def _answer(self, request, *, validate: bool) -> Response:
+        plan = self.get_object()
+        incoming = GpAnswerSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
         plan = care_plan_services.care_plan_gp_answer(
-            care_plan=self.get_object(), gp_user=request.user, validate=True,
-            comment=request.data.get("comment", ""))
+            care_plan=plan, gp_user=request.user, validate=validate,
+            comment=incoming.validated_data.get("comment", ""))
         return Response(CarePlanSerializer(plan).data)
 
     @extend_schema(request=GpAnswerSerializer, responses={200: CarePlanSerializer})
     @action(detail=True, methods=["post"], url_path="request-changes")
     def request_changes(self, request, pk=None) -> Response:
-        plan = care_plan_services.care_plan_gp_answer(
-            care_plan=self.get_object(), gp_user=request.user, validate=False,
-            comment=request.data.get("comment", ""))
-        return Response(CarePlanSerializer(plan).data)
+        return self._answer(request, validate=False)
 
 
 class ActivitySerializer(serializers.ModelSerializer):

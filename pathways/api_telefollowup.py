@@ -19,6 +19,7 @@ from constel.access import (
     within_scope,
 )
 from constel.api import HasCap
+from constel.api_fields import TextField
 from constel.roles import Role
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import is_uuid
@@ -136,11 +137,13 @@ class ReadingViewSet(viewsets.GenericViewSet):
         if p.get("indicator"):
             qs = qs.filter(indicator__code=p["indicator"])
         if p.get("since"):
-            from django.utils.dateparse import parse_date, parse_datetime
+            from constel.dates import parse_moment
 
-            since = parse_datetime(p["since"]) or parse_date(p["since"])
+            # a date is the programme's day (its first instant in the programme's zone)
+            since = parse_moment(p["since"], request.tenant)
             if since is None:
-                errors["since"] = ["Use an ISO date (2026-01-31) or date-time."]
+                errors["since"] = ["Use an ISO date (2026-01-31) or date-time with its "
+                                   "offset, between 1900 and 2100."]
             else:
                 qs = qs.filter(measured_at__gte=since)
         if errors:
@@ -234,6 +237,10 @@ class AlertSerializer(serializers.ModelSerializer):
                   "gp_involvement"]
 
 
+class AlertEscalateSerializer(serializers.Serializer):
+    note = TextField(required=False, allow_blank=True, max_length=2000)
+
+
 class AlertCloseSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Alert.Outcome.choices)
     note = serializers.CharField(required=False, allow_blank=True)
@@ -267,12 +274,15 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(AlertSerializer(telefollowup.alert_take(
             alert=self.get_object(), nurse=request.user)).data)
 
-    @extend_schema(request=None, responses={200: AlertSerializer})
+    @extend_schema(request=AlertEscalateSerializer, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None) -> Response:
+        alert = self.get_object()
+        incoming = AlertEscalateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
         return Response(AlertSerializer(telefollowup.alert_escalate(
-            alert=self.get_object(), by=request.user,
-            note=request.data.get("note", ""))).data)
+            alert=alert, by=request.user,
+            note=incoming.validated_data.get("note", ""))).data)
 
     @extend_schema(request=AlertCloseSerializer, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])

@@ -81,6 +81,11 @@ def referral_detail(request: HttpRequest, enrollment_id: str) -> HttpResponse:
                                                questionnaire=form.questionnaire())
                     return redirect("pathways:referral", enrollment_id=enrollment.pk)
             elif action == "accept":
+                if enrollment.referral_status not in (Enrollment.ReferralStatus.RECEIVED,
+                                                      Enrollment.ReferralStatus.IN_REVIEW):
+                    # a double click, or a colleague was quicker: nothing to do again
+                    messages.info(request, _("This referral was already handled."))
+                    return redirect("patients:detail", patient_id=enrollment.patient_id)
                 services.referral_accept(enrollment=enrollment, actor=request.user)
                 messages.success(request, _("Referral accepted."))
                 return redirect("patients:detail", patient_id=enrollment.patient_id)
@@ -92,7 +97,13 @@ def referral_detail(request: HttpRequest, enrollment_id: str) -> HttpResponse:
                     messages.success(request, _("Referral declined; the GP is informed."))
                     return redirect("pathways:referrals")
         except ValidationError as exc:
-            apply_errors(decline_form if action == "decline" else form, exc)
+            target = decline_form if action == "decline" else form
+            if target.is_bound:
+                apply_errors(target, exc)
+            else:
+                for message in exc.messages:
+                    messages.error(request, message)
+                return redirect("pathways:referral", enrollment_id=enrollment.pk)
     assessment = enrollment.eligibility_assessments.order_by("-at").first()
     status = 400 if (form.errors or decline_form.errors) else 200
     return render(request, "pathways/referral.html",

@@ -20,8 +20,10 @@ from constel.access import (
     membership_required,
     patients_in_scope,
 )
+from constel.dates import parse_day
 from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
+from constel.utils import is_uuid
 from pathways import selectors
 from pathways.models import (
     Activity,
@@ -120,7 +122,9 @@ def transition(request: HttpRequest, enrollment_id: str) -> HttpResponse:
     try:
         if to_phase not in Phase.values:
             raise ValidationError({"to_phase": _("Choose the next phase.")})
-        effective_on = date.fromisoformat(on) if on else None
+        effective_on = parse_day(on) if on else None
+        if on and effective_on is None:
+            raise ValueError(on)
         enrollments.enrollment_transition(enrollment=enrollment, to_phase=to_phase,
                                           actor=request.user, effective_on=effective_on,
                                           reason=request.POST.get("reason", ""))
@@ -259,10 +263,13 @@ def activity_plan(request: HttpRequest, enrollment_id: str) -> HttpResponse:
                              else Cap.PATIENT_CLINICAL)
     scheduled_at = _parse_dt(request.POST.get("scheduled_at"))
     professional = None
-    if request.POST.get("professional"):
+    wanted = request.POST.get("professional")
+    if wanted:
         professional = Professional.objects.for_tenant(request.tenant).filter(
-            pk=request.POST["professional"]).first()
+            pk=wanted).first() if is_uuid(wanted) else None
     try:
+        if wanted and professional is None:
+            raise ValidationError({"professional": _("Choose a professional from the list.")})
         if scheduled_at is None:
             raise ValidationError({"scheduled_at": _("Enter a valid date and time.")})
         activity_services.activity_plan(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from constel.access import Cap, membership_required
 from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
+from constel.utils import is_uuid
 from pathways.models import ChecklistItem, Equipment, EquipmentLoan
 from pathways.services import care_records
 from pathways.views_care import _enrollment, _messages_from
@@ -161,8 +162,12 @@ def final_assessment_record(request: HttpRequest, enrollment_id: str) -> HttpRes
 @require_http_methods(["GET", "POST"])
 def equipment_inventory(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
+        wanted = request.POST.get("site") or ""
         site = Site.objects.for_tenant(request.tenant).filter(
-            pk=request.POST.get("site") or None).first()
+            pk=wanted).first() if is_uuid(wanted) else None
+        if wanted and site is None:
+            messages.error(request, _("Choose a site from the list."))
+            return redirect("pathways:equipment")
         _run(request, lambda: care_records.equipment_create(
             tenant=request.tenant, kind=request.POST.get("kind", ""),
             serial_number=request.POST.get("serial_number", ""), site=site),

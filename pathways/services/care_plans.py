@@ -133,6 +133,9 @@ def care_plan_item_save(*, care_plan: CarePlan, item: CarePlanItem | None = None
         plan = _editable(care_plan)
         if fields.get("kind") and fields["kind"] not in CarePlanItem.Kind.values:
             raise ValidationError({"kind": _("Unknown item kind.")})
+        from constel.utils import check_lengths
+
+        check_lengths(CarePlanItem, fields)
         count = fields.get("count_per_year")
         if count is not None and not 0 <= count <= 366:
             raise ValidationError({"count_per_year": _("Between 0 and 366 a year.")})

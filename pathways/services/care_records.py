@@ -149,6 +149,9 @@ def equipment_create(*, tenant: Tenant, kind: str, serial_number: str, site=None
         raise ValidationError({"kind": _("Unknown kind of equipment.")})
     if not serial_number:
         raise ValidationError({"serial_number": _("Enter the serial number.")})
+    limit = Equipment._meta.get_field("serial_number").max_length
+    if len(serial_number) > limit:
+        raise ValidationError({"serial_number": _("At most %(n)s characters.") % {"n": limit}})
     with tenant_context(tenant):
         try:
             with transaction.atomic():

@@ -136,7 +136,14 @@ def next_phases(enrollment: Enrollment) -> list[tuple[str, list[str]]]:
 
 @transaction.atomic
 def enrollment_transition(*, enrollment: Enrollment, to_phase: str, actor: User | None,
-                          effective_on: date | None = None, reason: str = "") -> Enrollment:
+                          effective_on: date | None = None, reason: str = "",
+                          _exit: bool = False) -> Enrollment:
+    if to_phase == Phase.EXITED and not _exit:
+        # An exit has its reason and its letter to the GP: only enrollment_exit does it, so
+        # a page or an API call cannot end a pathway without them.
+        raise ValidationError({"exit_reason": _(
+            "Ending the pathway needs its reason (and sends the exit letter to the GP): use "
+            "the exit form, or give exit_reason.")})
     effective_on = effective_on or _today()
     with tenant_context(enrollment.tenant_id):
         if to_phase == Phase.INITIAL_ASSESSMENT:
@@ -201,7 +208,7 @@ def enrollment_exit(*, enrollment: Enrollment, actor: User | None, reason: str,
         label = Enrollment.ExitReason(reason).label
         enrollment = enrollment_transition(enrollment=enrollment, to_phase=Phase.EXITED,
                                            actor=actor, effective_on=on,
-                                           reason=f"{label}. {note}".strip())
+                                           reason=f"{label}. {note}".strip(), _exit=True)
         from pathways.services.letters import letter_create
 
         letter_create(enrollment=enrollment, kind="exit", event_key=enrollment.pk,

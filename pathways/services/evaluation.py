@@ -57,15 +57,15 @@ def pseudonym(tenant_id, patient_id) -> str:
 
 
 def parse_period(raw_start: str, raw_end: str) -> tuple[date, date]:
+    """Two days typed as YYYY-MM-DD, between 1900 and 2100 (constel.dates.parse_day)."""
+    from constel.dates import parse_day
+
     errors = {}
-    try:
-        start = date.fromisoformat((raw_start or "").strip())
-    except ValueError:
-        errors["start"] = _("Enter the first day as YYYY-MM-DD.")
-    try:
-        end = date.fromisoformat((raw_end or "").strip())
-    except ValueError:
-        errors["end"] = _("Enter the last day as YYYY-MM-DD.")
+    start, end = parse_day(raw_start), parse_day(raw_end)
+    if start is None:
+        errors["start"] = _("Enter the first day as YYYY-MM-DD (1900 to 2100).")
+    if end is None:
+        errors["end"] = _("Enter the last day as YYYY-MM-DD (1900 to 2100).")
     if errors:
         raise ValidationError(errors)
     if end < start:
