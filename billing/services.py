@@ -34,6 +34,7 @@ from billing.models import (
     RemunerationStatement,
     Tariff,
 )
+from constel import dates
 from constel.models import Tenant, User
 from constel.pdf import render as render_pdf
 from constel.tenancy import tenant_context
@@ -457,7 +458,8 @@ def summary(statement: ClaimStatement) -> dict:
 def export_pdf(statement: ClaimStatement, *, by: User | None) -> bytes:
     html = render_to_string("billing/statement_pdf.html", {
         "statement": statement, "summary": summary(statement),
-        "tenant": Tenant.objects.get(pk=statement.tenant_id), "now": timezone.localtime()})
+        "tenant": Tenant.objects.get(pk=statement.tenant_id),
+        "now": dates.local_time(timezone.now())})
     pdf = render_pdf(html)
     _log(statement, fmt="pdf", by=by)
     return pdf
@@ -498,7 +500,7 @@ def remuneration_compile(*, tenant: Tenant, day: date) -> list[RemunerationState
             # Paid once, ever (a session credited then done again is settled by hand).
             if paid is not None or profession not in SELF_EMPLOYED:
                 continue
-            day_done = timezone.localtime(a.scheduled_at).date()
+            day_done = dates.local_day(a.scheduled_at)
             value = rules.session_value(rates, profession, day_done, a.duration_minutes)
             if value is not None:
                 amount, basis = value
@@ -547,7 +549,8 @@ def remuneration_issue(*, statement: RemunerationStatement, actor: User) -> Remu
 def remuneration_pdf(statement: RemunerationStatement, *, by: User | None) -> bytes:
     html = render_to_string("billing/remuneration_pdf.html", {
         "statement": statement, "lines": statement.lines.all(),
-        "tenant": Tenant.objects.get(pk=statement.tenant_id), "now": timezone.localtime()})
+        "tenant": Tenant.objects.get(pk=statement.tenant_id),
+        "now": dates.local_time(timezone.now())})
     pdf = render_pdf(html)
     _log(remuneration=statement, fmt="pdf", by=by)
     return pdf

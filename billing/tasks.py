@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.utils import timezone
-
 from constel.celery import app
 from constel.models import Tenant
 from constel.tasks import tenant_task
@@ -25,10 +23,11 @@ def compile_claims_task(tenant_id: str, day: str) -> str:
 def compile_ended_periods() -> int:
     """Each tenant whose claim period ended yesterday gets that period compiled."""
     from billing.services import period_of
+    from constel import dates
 
-    yesterday = timezone.localdate() - timedelta(days=1)
     count = 0
     for tenant in Tenant.objects.all():
+        yesterday = dates.today(tenant) - timedelta(days=1)  # each programme's own day
         _start, end = period_of(tenant, yesterday)
         if end == yesterday:
             compile_claims_task.delay(str(tenant.pk), yesterday.isoformat())

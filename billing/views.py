@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +25,7 @@ from billing.models import (
     RemunerationStatement,
     Tariff,
 )
+from constel import dates
 from constel.access import Cap, membership_required
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import field_errors
@@ -53,7 +53,7 @@ def _errors(exc: ValidationError) -> str:
 def statements(request: HttpRequest) -> HttpResponse:
     rows = (ClaimStatement.objects.for_tenant(request.tenant)
             .annotate(line_count=Count("lines")).order_by("-period_start"))
-    start, end = services.period_of(request.tenant, timezone.localdate())
+    start, end = services.period_of(request.tenant, dates.today(request.tenant))
     return render(request, "billing/statements.html", {
         "statements": rows, "current_start": start, "current_end": end})
 

@@ -34,10 +34,29 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo(settings.TIME_ZONE)
 
 
+#: tenant id → its zone's name (a programme's zone hardly ever changes; a save clears it)
+_ZONE_OF: dict[Any, str] = {}
+
+
+def forget_zones(**_kwargs: Any) -> None:
+    _ZONE_OF.clear()
+
+
 def programme_zone(tenant: Any = None) -> ZoneInfo:
-    """The programme's time zone (a Tenant, or anything with ``time_zone``; None: the
-    default, Europe/Paris)."""
-    name = getattr(tenant, "time_zone", None) or settings.TIME_ZONE
+    """The programme's time zone: of a Tenant (or anything with ``time_zone``), of a
+    tenant's id, or with None the zone in force (inside a tenant's context: its own)."""
+    if tenant is None:
+        return timezone.get_current_timezone()
+    name = getattr(tenant, "time_zone", None)
+    if name is None:
+        key = getattr(tenant, "pk", tenant)
+        name = _ZONE_OF.get(key)
+        if name is None:
+            from constel.models import Tenant
+
+            name = (Tenant.objects.filter(pk=key).values_list("time_zone", flat=True).first()
+                    or settings.TIME_ZONE)
+            _ZONE_OF[key] = name
     return _zone(name)
 
 
@@ -98,3 +117,13 @@ def parse_moment(value: Any, tenant: Any = None) -> datetime | None:
     if timezone.is_naive(moment):
         moment = moment.replace(tzinfo=programme_zone(tenant))
     return moment
+
+
+def local_time(moment: datetime, tenant: Any = None) -> datetime:
+    """An aware instant in the programme's zone (for a page, a letter, an SMS)."""
+    return moment.astimezone(programme_zone(tenant))
+
+
+def at(day: date, clock: time, tenant: Any = None) -> datetime:
+    """The aware instant of ``day`` at ``clock`` in the programme's zone."""
+    return datetime.combine(day, clock, tzinfo=programme_zone(tenant))

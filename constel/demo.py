@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from constel import services
+from constel import dates, services
 from constel.models import Tenant, User
 from constel.roles import Role
 from patients.models import Professional
@@ -101,7 +101,7 @@ def load(*, seed: int = 51, patients_per_tenant: int = 40) -> list[DemoLogin]:
     rng = random.Random(seed)
     logins: list[DemoLogin] = []
     # PostgreSQL: monthly partitions of the readings over the demo's past (nothing on SQLite).
-    partitions_create(first_month=timezone.localdate() - timedelta(days=3 * 365))
+    partitions_create(first_month=dates.today() - timedelta(days=3 * 365))
     constel, cardio = _tenants()
     superuser = _user("admin@constel.demo", "Admin", "Constel")
     superuser.is_staff = superuser.is_superuser = True
@@ -198,8 +198,6 @@ def _patients(tenant, rng, sites, gps, pros, count, domain, logins) -> None:
     """Patients at every step of phase 0 and included ones (later phases: pathway demo)."""
     from datetime import datetime, time
 
-    from django.utils import timezone
-
     from pathways.services import (
         enrollment_include,
         enrollment_propose,
@@ -222,7 +220,7 @@ def _patients(tenant, rng, sites, gps, pros, count, domain, logins) -> None:
         catalogue = [p for p in Pathology.objects.all() if not p.oral_therapy_only]
     nurse = pros[Role.NURSE_COORDINATOR].user
     medco_user = User.objects.get(email=f"medco@{domain}")
-    window_end = min(tenant.inclusion_window_end, timezone.localdate())
+    window_end = min(tenant.inclusion_window_end, dates.today())
     for i in range(count):
         sex = rng.choice("FM")
         first = rng.choice(FIRST_F if sex == "F" else FIRST_M)
@@ -308,7 +306,6 @@ def _patients(tenant, rng, sites, gps, pros, count, domain, logins) -> None:
 def _at(day: date, hour: int = 10):
     from datetime import datetime, time
 
-    from django.utils import timezone
 
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
@@ -318,7 +315,6 @@ def _pathway(enrollment, stage: int, included: date, rng: random.Random, *, nurs
     """Drive an included patient further along the pathway, with dated events:
     stage 4 stays in the initial assessment, 3 has a PPS draft, 2 a PPS awaiting the GP,
     1 and 0 a validated PPS with sessions done and missed (0 also in year 2 or exited)."""
-    from django.utils import timezone
 
     from constel.tenancy import tenant_context
     from pathways.models import Enrollment
@@ -334,7 +330,7 @@ def _pathway(enrollment, stage: int, included: date, rng: random.Random, *, nurs
         care_plan_issue,
     )
 
-    today = timezone.localdate()
+    today = dates.today()
     with tenant_context(enrollment.tenant_id):
         # Imported history: the record existed since the proposal, before the inclusion.
         Enrollment.objects.filter(pk=enrollment.pk).update(
@@ -399,8 +395,6 @@ def _care_records(enrollment, assessment_day: date, pps_day: date, rng: random.R
     lab results, sometimes an unplanned hospitalisation."""
     from decimal import Decimal
 
-    from django.utils import timezone
-
     from constel.tenancy import tenant_context
     from pathways.models import ChecklistItem, Equipment
     from pathways.services.care_records import (
@@ -414,7 +408,7 @@ def _care_records(enrollment, assessment_day: date, pps_day: date, rng: random.R
         time_record,
     )
 
-    today = timezone.localdate()
+    today = dates.today()
     with tenant_context(enrollment.tenant_id):
         items = list(ChecklistItem.objects.filter(enrollment=enrollment))
     for item in items:
@@ -461,7 +455,6 @@ def _readings(tenant: Tenant, rng: random.Random, *, nurse, medco) -> None:
     evaluated set-based like any batch), and alerts in every state."""
     from decimal import Decimal
 
-    from django.utils import timezone
     from simple_history.utils import bulk_create_with_history
 
     from constel.tenancy import tenant_context

@@ -50,6 +50,15 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
+def validate_time_zone(value: str) -> None:
+    import zoneinfo
+
+    from django.core.exceptions import ValidationError
+
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: use a name such as Europe/Paris."))
+
+
 class Tenant(models.Model):
     """One programme run by one operator (e.g. Constel'Action — Clinavenir, Cardio+)."""
 
@@ -64,6 +73,10 @@ class Tenant(models.Model):
     inclusion_window_end = models.DateField(_("inclusion window end (inclusive)"))
     cumulative_inclusion_cap = models.PositiveIntegerField(_("cumulative inclusion cap"))
     claim_period_anchor = models.DateField(_("claim-period anchor"))
+    #: Every "which day is it" of the programme is decided in this zone (constel.dates):
+    #: Europe/Paris for the mainland, America/Martinique, Indian/Reunion… overseas.
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Paris",
+                                 validators=[validate_time_zone])
     claim_period_kind = models.CharField(
         max_length=16, choices=PeriodKind.choices, default=PeriodKind.ANCHORED
     )

@@ -195,13 +195,23 @@ def tenant_context(
             (tenant_id, user_id)):
         yield
         return
+    # The programme's time zone is the current one inside its context: Django's localdate,
+    # localtime, __date lookups and the templates' dates are the programme's days.
+    from django.utils import timezone as django_tz
+
+    from constel.dates import programme_zone
+
+    zone = programme_zone(tenant if tenant_id is not None else None)
     tenant_token = _tenant_id.set(tenant_id)
     user_token = _user_id.set(user_id)
+    zone_override = django_tz.override(zone)
+    zone_override.__enter__()
     try:
         if not _all_hold((tenant_id, user_id)):
             _apply_to_open_connections()
         yield
     finally:
+        zone_override.__exit__(None, None, None)
         _tenant_id.reset(tenant_token)
         _user_id.reset(user_token)
         # Leaving costs no round trip: a connection keeps the state left until its next

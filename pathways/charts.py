@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from html import escape
 
-from django.utils import timezone
+from constel import dates
 
 
 def svg_chart(*, title: str, unit: str, points: Sequence[tuple[datetime, Decimal]],
@@ -20,7 +20,7 @@ def svg_chart(*, title: str, unit: str, points: Sequence[tuple[datetime, Decimal
     if not points:
         return ""
     pad_l, pad_r, pad_t, pad_b = 48, 12, 24, 28
-    times = [timezone.localtime(t) for t, _v in points]
+    times = [dates.local_time(t) for t, _v in points]
     values = [float(v) for _t, v in points]
     bounds = [float(b) for b in (*warn, *crit) if b is not None]
     lo = min(values + bounds) if bounds else min(values)
@@ -31,7 +31,7 @@ def svg_chart(*, title: str, unit: str, points: Sequence[tuple[datetime, Decimal
     tspan = (t1 - t0).total_seconds() or 1.0
 
     def x(t: datetime) -> float:
-        return pad_l + (timezone.localtime(t) - t0).total_seconds() / tspan * (
+        return pad_l + (dates.local_time(t) - t0).total_seconds() / tspan * (
             width - pad_l - pad_r)
 
     def y(v: float) -> float:
@@ -63,7 +63,7 @@ def svg_chart(*, title: str, unit: str, points: Sequence[tuple[datetime, Decimal
     for t, v in zip(times, values, strict=True):
         parts.append(f'<circle class="dot" cx="{x(t):.1f}" cy="{y(v):.1f}" r="2.5"/>')
     for at in alerts:
-        if t0 <= timezone.localtime(at) <= t1:
+        if t0 <= dates.local_time(at) <= t1:
             parts.append(f'<text class="alert-mark" x="{x(at):.1f}" y="{pad_t - 6}" '
                          f'text-anchor="middle">▲</text>')
     parts.append("</svg>")

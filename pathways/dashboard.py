@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Min
-from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from constel import dates
 
 
 @dataclass
@@ -29,7 +30,8 @@ def _mean(pairs) -> timedelta | None:
 
 
 def _aware(d: date, end: bool = False) -> datetime:
-    return timezone.make_aware(datetime.combine(d + timedelta(days=1) if end else d, time.min))
+    """The first instant of ``d`` (``end``: of the day after) in the programme's zone."""
+    return dates.day_end(d) if end else dates.day_start(d)
 
 
 def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
@@ -101,7 +103,7 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
                                                 status="done")
                         .values("enrollment_id").annotate(first=Min("scheduled_at")))
     included = dict(in_period.values_list("pk", "included_on"))
-    delays = [(timezone.localtime(r["first"]).date() - included[r["enrollment_id"]]).days
+    delays = [(dates.local_day(r["first"]) - included[r["enrollment_id"]]).days
               for r in first_assessment if included.get(r["enrollment_id"])]
     tables.append(Table("pps", _("PPS and delays"), [_("Figure"), _("Value")], [
         [_("PPS versions issued"), plans.count()],
@@ -119,12 +121,12 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
 
     # Expected: for each missing-data rule, the days it was in force within the period
     # divided by its interval (a rule set last week expects a week of readings, not years).
-    period_end = min(end, timezone.localdate())
+    period_end = min(end, dates.today())
     expected = 0.0
     for hours, created in AlertRule.objects.filter(
             enrollment__in=followed, kind="missing", active=True).values_list(
             "expected_interval_hours", "created_at"):
-        begin = max(start, timezone.localtime(created).date())
+        begin = max(start, dates.local_day(created))
         if begin <= period_end:
             expected += ((period_end - begin).days + 1) * 24 / (hours or 24)
     received = Reading.objects.filter(enrollment__in=followed,

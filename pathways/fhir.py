@@ -5,7 +5,7 @@ the views (pathways/views_fhir.py) scope them like the API."""
 
 from __future__ import annotations
 
-from django.utils import timezone
+from constel import dates
 
 INS_NIR_OID = "urn:oid:1.2.250.1.213.1.4.8"
 RPPS_OID = "urn:oid:1.2.250.1.71.4.2.1"
@@ -18,7 +18,7 @@ VITALS = {"body_weight", "systolic_bp", "diastolic_bp", "heart_rate", "spo2",
 
 
 def _when(dt) -> str:
-    return timezone.localtime(dt).isoformat()
+    return dates.local_time(dt).isoformat()
 
 
 def patient(p) -> dict:

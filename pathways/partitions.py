@@ -40,7 +40,7 @@ def partitions_create(*, first_month: date | None = None, ahead: int | None = No
     if not _pg():
         return 0
     ahead = settings.READING_PARTITIONS_AHEAD if ahead is None else ahead
-    first_month = first_month or datetime.now(UTC).date().replace(day=1)
+    first_month = first_month or datetime.now(UTC).date().replace(day=1)  # utc-day: partitions
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT constel_reading_partitions(%s, %s)", [first_month, ahead])
         return cursor.fetchone()[0]

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from constel import dates
 from constel.access import within_scope
 from constel.models import Membership
 from constel.utils import is_uuid
@@ -37,7 +38,7 @@ def _filtered(qs: QuerySet, *, membership: Membership, site: str, group: str,
         qs = qs.filter(**{f"{patient_path}__site_id": site}) if is_uuid(site) else qs.none()
     if group in ("MONO", "POLY"):
         current = (GroupPeriod.objects.filter(patient=OuterRef(patient_path),
-                                              valid_from__lte=timezone.localdate())
+                                              valid_from__lte=dates.today())
                    .order_by("-valid_from", "-recorded_at").values("group")[:1])
         qs = qs.annotate(current_group=Subquery(current)).filter(current_group=group)
     return qs
@@ -83,7 +84,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
     every section, then one query lists the rows of each section that has any, whatever the
     number of patients."""
     now = timezone.now()
-    today = timezone.localdate()
+    today = dates.today()
     tenant_id = membership.tenant_id
 
     def section(key, title, qs, path):

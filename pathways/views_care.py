@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from constel import dates
 from constel.access import (
     Cap,
     get_patient_object_or_404,
@@ -81,7 +82,7 @@ def enrollment_detail(request: HttpRequest, enrollment_id: str) -> HttpResponse:
         "can_activity": has_cap(request.membership, Cap.ACTIVITY_MANAGE),
         "plan_kinds": CarePlan.Kind.choices,
         "checklist": enrollment.checklist.all(),
-        "today": timezone.localdate(),
+        "today": dates.today(request.tenant),
         "time_entries": enrollment.time_entries.select_related("by")[:30],
         "time_kinds": TimeEntry.Kind.choices,
         "reconciliations": enrollment.reconciliations.all(),

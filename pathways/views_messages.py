@@ -8,10 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from constel import dates
 from constel.access import Cap, get_patient_or_404, membership_required, patients_in_scope
 from constel.utils import csv_bytes, field_errors, is_uuid
 from pathways.models import Message, MessageAttachment, QuestionnaireResponse
@@ -151,7 +151,7 @@ def programme_dashboard(request: HttpRequest) -> HttpResponse:
     from pathways.dashboard import dashboard
 
     errors: dict = {}
-    today = timezone.localdate()
+    today = dates.today(request.tenant)
     start, end = request.tenant.claim_period_anchor, today
     if request.GET.get("start") or request.GET.get("end"):
         from pathways.services.evaluation import parse_period

@@ -10,10 +10,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from constel import dates
 from constel.access import Cap, membership_required
 from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
@@ -95,7 +95,7 @@ def equipment_lend(request: HttpRequest, enrollment_id: str) -> HttpResponse:
                                              pk=request.POST.get("equipment"))
     _run(request, lambda: care_records.equipment_lend(
         equipment=equipment, enrollment=enrollment,
-        on=_day(request.POST.get("on")) or timezone.localdate()), _("Equipment lent."))
+        on=_day(request.POST.get("on")) or dates.today(request.tenant)), _("Equipment lent."))
     return _back(enrollment)
 
 
@@ -106,7 +106,7 @@ def equipment_return(request: HttpRequest, enrollment_id: str) -> HttpResponse:
     loan = get_object_for_tenant_or_404(EquipmentLoan.objects.filter(enrollment=enrollment),
                                         request.tenant, pk=request.POST.get("loan"))
     _run(request, lambda: care_records.equipment_return(
-        loan=loan, on=_day(request.POST.get("on")) or timezone.localdate()),
+        loan=loan, on=_day(request.POST.get("on")) or dates.today(request.tenant)),
         _("Equipment returned."))
     return _back(enrollment)
 

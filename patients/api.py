@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from constel import dates
 from constel.access import Cap, get_patient_or_404
 from constel.api import HasCap
 from patients import services
@@ -28,7 +28,7 @@ class PatientSerializer(serializers.ModelSerializer):
     def get_group(self, obj: Patient) -> str | None:
         if hasattr(obj, "group"):  # annotated by the list selector: no query per row
             return obj.group
-        return services.group_on(obj, timezone.localdate())
+        return services.group_on(obj, dates.today())
 
     def get_ins(self, obj: Patient) -> str | None:
         """Identity vigilance: the INS only for a qualified identity."""

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from constel import dates
 from constel.models import Membership, Tenant, User
 from constel.roles import Role
 from constel.tenancy import tenant_context
@@ -55,7 +56,8 @@ _MIRRORED = {
 
 
 def today() -> date:
-    return timezone.localdate()
+    """Today in the programme's zone (inside a tenant's context: its own)."""
+    return dates.today()
 
 
 def token_hash(token: str) -> str:
@@ -601,7 +603,7 @@ def retention_due(*, tenant: Tenant, today: date | None = None) -> list:
 
     from pathways.models import Enrollment, Phase
 
-    today = today or timezone.localdate()
+    today = today or dates.today(tenant)
     limit = date(today.year - tenant.retention_years, today.month, min(today.day, 28))
     with tenant_context(tenant):
         open_ = Enrollment.objects.filter(patient=OuterRef("pk")).exclude(

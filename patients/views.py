@@ -13,6 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from constel import dates
 from constel.access import (
     Cap,
     can_see_clinical,
@@ -104,14 +105,15 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         "enrollments": enrollments, "current": current,
         "blockers": inclusion_blockers(current) if current and current.phase == Phase.ENTRY
         else [],
-        "group": services.group_on(patient, timezone.localdate()),
+        "group": services.group_on(patient, dates.today(request.tenant)),
         "group_history": patient.group_periods.all(),
         "epices": patient.questionnaires.filter(kind="epices").first(),
         "surveys": patient.questionnaires.filter(kind="defined")
         .select_related("questionnaire").order_by("-answered_at")[:6],
         "diagnoses": patient.diagnoses.select_related("pathology").filter(ended_on=None)
         if show_clinical else [],
-        "risk_factors": patient.risk_factors(timezone.localdate()) if show_clinical else [],
+        "risk_factors": patient.risk_factors(dates.today(request.tenant))
+        if show_clinical else [],
         "consents": services.consent_state(patient),
         "invitation": patient.invitations.filter(carer_name="").first(),
         "carers": patient.carers.filter(revoked_at__isnull=True).select_related("user"),
@@ -152,7 +154,7 @@ def diagnosis_end(request: HttpRequest, patient_id: str, diagnosis_id: str) -> H
     diagnosis = get_object_for_tenant_or_404(
         Diagnosis.objects.filter(patient=patient), request.tenant, pk=diagnosis_id)
     try:
-        services.diagnosis_end(diagnosis=diagnosis, ended_on=timezone.localdate())
+        services.diagnosis_end(diagnosis=diagnosis, ended_on=dates.today(request.tenant))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("patients:detail", patient_id=patient.pk)
@@ -314,5 +316,5 @@ def data_export(request: HttpRequest, patient_id: str) -> HttpResponse:
                                  reason=reference)
     response = HttpResponse(services.patient_data_zip(patient=patient),
                             content_type="application/zip")
-    return attachment_headers(
-        response, f"donnees-{patient.birth_name.lower()}-{timezone.localdate():%Y-%m-%d}.zip")
+    day = dates.today(request.tenant)
+    return attachment_headers(response, f"donnees-{patient.birth_name.lower()}-{day:%Y-%m-%d}.zip")

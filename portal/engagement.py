@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from constel import dates
 from constel.access import Cap, membership_required
 from constel.utils import field_errors
 from pathways.models import (
@@ -143,7 +144,7 @@ def export(request: HttpRequest) -> HttpResponse:
     patient = portal_patient(request)
     response = HttpResponse(patient_data_zip(patient=patient), content_type="application/zip")
     response["Content-Disposition"] = (
-        f'attachment; filename="mes-donnees-{timezone.localdate():%Y-%m-%d}.zip"')
+        f'attachment; filename="mes-donnees-{dates.today(request.tenant):%Y-%m-%d}.zip"')
     return response
 
 

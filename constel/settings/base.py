@@ -267,7 +267,14 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Constel API",
-    "DESCRIPTION": "Tenant-scoped API of the Constel care-programme platform.",
+    "DESCRIPTION": (
+        "Tenant-scoped API of the Constel care-programme platform.\n\n"
+        "**Dates.** A date-time is sent and returned with its UTC offset "
+        "(2026-12-02T00:30:00+01:00); one sent without an offset is read in the "
+        "programme's time zone. A date (YYYY-MM-DD) is a day of the programme's own time "
+        "zone (Europe/Paris unless the programme says otherwise): `since=2026-12-02` starts "
+        "at midnight in Toulouse. Dates are accepted from 1900 to 2100.\n\n"
+        "**Tokens.** A token acts in the one role (membership) it was created for."),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from constel import dates
 from constel.tenancy import tenant_context
 from pathways.models import Activity, Enrollment, GroupSession, Phase
 
@@ -22,10 +23,13 @@ STATUS_CHANGES = {
 
 
 def _check_date(enrollment: Enrollment, scheduled_at: datetime) -> None:
-    if scheduled_at.date() < timezone.localtime(enrollment.created_at).date():
+    # Both instants as days of the programme (a session planned "now" at 00:30 in Toulouse
+    # for a patient enrolled that evening is the same day, not the day before in UTC).
+    entered = dates.local_day(enrollment.created_at, enrollment.tenant_id)
+    if dates.local_day(scheduled_at, enrollment.tenant_id) < entered:
         raise ValidationError({"scheduled_at": _("A session cannot be dated before the "
                                                  "enrollment (%(d)s).")
-                               % {"d": f"{timezone.localtime(enrollment.created_at):%d/%m/%Y}"}})
+                               % {"d": f"{entered:%d/%m/%Y}"}})
     if enrollment.phase in (Phase.EXITED, Phase.DECLINED):
         raise ValidationError({"enrollment": _("The patient has left the programme.")})
 
@@ -154,7 +158,7 @@ def assessment_day_plan(*, enrollment: Enrollment, day, start_hour: int = 8) -> 
     the programme's professional of that profession when the directory has one."""
     from patients.models import Diagnosis, Professional
 
-    if day < timezone.localdate():
+    if day < dates.today(enrollment.tenant_id):
         raise ValidationError({"day": _("Plan the assessment day today or later.")})
     with tenant_context(enrollment.tenant_id):
         enrollment = Enrollment.objects.select_related("patient").get(pk=enrollment.pk)
@@ -171,7 +175,7 @@ def assessment_day_plan(*, enrollment: Enrollment, day, start_hour: int = 8) -> 
         directory = {}
         for pro in Professional.objects.exclude(profession=""):
             directory.setdefault(pro.profession, pro)
-        slot = timezone.make_aware(datetime.combine(day, time(start_hour, 0)))
+        slot = dates.at(day, time(start_hour, 0), enrollment.tenant_id)
         planned = []
         for profession in professions:
             planned.append(Activity.objects.create(
@@ -189,13 +193,14 @@ def appointments_remind(*, tenant, now=None) -> int:
     from constel.sms import send_sms
 
     now = now or timezone.now()
-    tomorrow = timezone.localtime(now).date() + timedelta(days=1)
-    start = timezone.make_aware(datetime.combine(tomorrow, time.min))
+    tomorrow = dates.local_day(now, tenant) + timedelta(days=1)
+    start = dates.day_start(tomorrow, tenant)
     sent = 0
     with tenant_context(tenant):
         due = (Activity.objects.filter(status=Activity.Status.PLANNED, reminder_sent_at=None,
                                        scheduled_at__gte=start,
-                                       scheduled_at__lt=start + timedelta(days=1),
+                                       # a day is 23 or 25 hours at the clock changes
+                                       scheduled_at__lt=dates.day_end(tomorrow, tenant),
                                        enrollment__patient__appointment_sms=True)
                .exclude(kind=Activity.Kind.CALL).exclude(enrollment__patient__phone="")
                .select_related("enrollment__patient", "professional"))
@@ -205,7 +210,7 @@ def appointments_remind(*, tenant, now=None) -> int:
                     reminder_sent_at=now)
                 if not claimed:
                     continue  # another worker sent it
-                at = timezone.localtime(a.scheduled_at)
+                at = dates.local_time(a.scheduled_at, tenant)
                 body = (f"{tenant.name} : rappel de votre rendez-vous demain "
                         f"{at:%d/%m} à {at:%H:%M} ({a.get_kind_display()}). "
                         f"Pour ne plus recevoir ces rappels : votre espace, Mes rendez-vous.")

@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from constel import dates
 from constel.models import Tenant, User
 from constel.tenancy import tenant_context
 from pathways import pps_defaults
@@ -47,7 +48,7 @@ def _copy_items(source: CarePlan, target: CarePlan) -> None:
 
 def _default_items(enrollment: Enrollment, target: CarePlan, *, year: int) -> None:
     patient = enrollment.patient
-    today = timezone.localdate()
+    today = dates.today(enrollment.tenant_id)
     group = group_on(patient, today) or "MONO"
     codes = list(Diagnosis.objects.filter(patient=patient, ended_on=None)
                  .values_list("pathology__code", flat=True))
@@ -162,8 +163,8 @@ def care_plan_item_remove(*, item: CarePlanItem) -> None:
 @transaction.atomic
 def care_plan_issue(*, care_plan: CarePlan, actor: User, on=None) -> CarePlan:
     """Sign and issue the draft; earlier issued versions become superseded."""
-    on = on or timezone.localdate()
-    if on > timezone.localdate():
+    on = on or dates.today(care_plan.tenant_id)
+    if on > dates.today(care_plan.tenant_id):
         raise ValidationError({"issued_on": _("A PPS cannot be issued in the future.")})
     with tenant_context(care_plan.tenant_id):
         plan = _editable(care_plan)

@@ -4,15 +4,15 @@ final assessment. Each write is validated here and saved whole or not at all."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from constel import dates
 from constel.models import Tenant, User
 from constel.tenancy import tenant_context
 from pathways.models import (
@@ -50,7 +50,7 @@ LAB_TESTS = {
 
 
 def _not_future(field: str, day: date) -> None:
-    if day > timezone.localdate():
+    if day > dates.today():
         raise ValidationError({field: _("This date is in the future.")})
 
 
@@ -219,10 +219,9 @@ def hospitalisation_record(*, enrollment: Enrollment, kind: str, admitted_on: da
             from pathways.services.activities import activity_plan
 
             review_day = max((discharged_on or admitted_on) + timedelta(days=2),
-                             timezone.localdate())
+                             dates.today(enrollment.tenant_id))
             activity_plan(enrollment=enrollment, kind=Activity.Kind.RETURN_HOME_REVIEW,
-                          scheduled_at=timezone.make_aware(datetime.combine(review_day,
-                                                                            time(10, 0))),
+                          scheduled_at=dates.at(review_day, time(10, 0), enrollment.tenant_id),
                           profession="physician_coordinator", duration_minutes=30,
                           note=_("After the stay: %(cause)s") % {"cause": stay.cause})
         return stay

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from constel import dates
 from constel.models import Tenant, User
 from constel.tenancy import tenant_context
 from pathways.models import (
@@ -49,7 +50,8 @@ ALLOWED: dict[str, set[str]] = {
 
 
 def _today() -> date:
-    return timezone.localdate()
+    """Today in the programme's zone (services run inside its tenant's context)."""
+    return dates.today()
 
 
 def inclusion_count(tenant: Tenant) -> int:

@@ -8,14 +8,14 @@ import hashlib
 import hmac
 import io
 import zipfile
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from constel import dates
 from constel.models import Tenant, User
 from constel.tenancy import tenant_context
 from constel.utils import csv_bytes
@@ -48,7 +48,7 @@ DICTIONARY = [
 
 
 def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+    return dates.day_start(day)
 
 def pseudonym(tenant_id, patient_id) -> str:
     key = hmac.new(settings.SECRET_KEY.encode(), f"evaluation:{tenant_id}".encode(),
@@ -117,7 +117,7 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
                   epices.get(e.patient_id, "")] for e in kept]),
             "readings.csv": csv_bytes(
                 ["pseudo_id", "indicator", "loinc", "unit", "measured_on", "value", "source"],
-                [[pseudo[pid], code, loinc, unit, timezone.localtime(at).date(), value, src]
+                [[pseudo[pid], code, loinc, unit, dates.local_day(at), value, src]
                  for pid, code, loinc, unit, at, value, src in Reading.objects.filter(
                      # bounds on the column itself: only the period's monthly partitions
                      enrollment__patient_id__in=ids, measured_at__gte=_local_midnight(start),
@@ -128,8 +128,8 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
             "alerts.csv": csv_bytes(
                 ["pseudo_id", "indicator", "level", "status", "outcome", "opened_on",
                  "closed_on"],
-                [[pseudo[pid], code, level, status, outcome, timezone.localtime(o).date(),
-                  timezone.localtime(c).date() if c else ""]
+                [[pseudo[pid], code, level, status, outcome, dates.local_day(o),
+                  dates.local_day(c) if c else ""]
                  for pid, code, level, status, outcome, o, c in Alert.objects.filter(
                      enrollment__patient_id__in=ids, opened_at__date__gte=start,
                      opened_at__date__lte=end).values_list(
@@ -137,7 +137,7 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
                      "outcome", "opened_at", "closed_at")]),
             "activities.csv": csv_bytes(
                 ["pseudo_id", "kind", "profession", "on", "status", "minutes"],
-                [[pseudo[pid], kind, prof, timezone.localtime(at).date(), status, minutes]
+                [[pseudo[pid], kind, prof, dates.local_day(at), status, minutes]
                  for pid, kind, prof, at, status, minutes in Activity.objects.filter(
                      enrollment__patient_id__in=ids, scheduled_at__date__gte=start,
                      scheduled_at__date__lte=end).values_list(
@@ -145,7 +145,7 @@ def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> by
                      "duration_minutes")]),
             "questionnaires.csv": csv_bytes(
                 ["pseudo_id", "questionnaire", "answered_on", "score", "answers"],
-                [[pseudo[pid], code or kind, timezone.localtime(at).date(), score or "",
+                [[pseudo[pid], code or kind, dates.local_day(at), score or "",
                   # numbers and yes/no only: free text could name someone
                   ";".join(str(a) if isinstance(a, int) or a in ("yes", "no") else ""
                            for a in answers)]

@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from constel import dates
 from constel.models import Tenant
 from constel.pdf import render
 from constel.tenancy import tenant_context
@@ -58,7 +59,7 @@ def template_values(*, patient, gp, tenant, kind_label: str) -> dict:
             "patient_birth_date": f"{patient.birth_date:%d/%m/%Y}",
             "gp_name": f"Dr {gp.first_name} {gp.last_name}" if gp else "",
             "programme": tenant.name, "operator": tenant.operator,
-            "today": f"{timezone.localdate():%d/%m/%Y}", "kind": str(kind_label)}
+            "today": f"{dates.today():%d/%m/%Y}", "kind": str(kind_label)}
 
 
 def render_frame(opening: str, closing: str, values: dict) -> tuple[str, str]:
@@ -91,7 +92,7 @@ def render_pdf(letter: Letter, *, template: LetterTemplate | None = None) -> byt
             kind_label=Letter.Kind(letter.kind).label))
     html = render_to_string("letters/letter.html", {
         "letter": letter, "patient": patient, "gp": letter.gp, "tenant": tenant,
-        "now": timezone.localtime(), "opening": opening, "closing": closing})
+        "now": dates.local_time(timezone.now()), "opening": opening, "closing": closing})
     return render(html)
 
 
@@ -240,7 +241,7 @@ def periodic_reports(*, tenant: Tenant, today=None) -> int:
     from billing.rules import add_months
     from pathways.models import Activity, Alert, EnrollmentTransition, Phase
 
-    today = today or timezone.localdate()
+    today = today or dates.today()
     months = tenant.periodic_report_months or 3
     created = 0
     with tenant_context(tenant), transaction.atomic():
@@ -269,10 +270,10 @@ def periodic_reports(*, tenant: Tenant, today=None) -> int:
                      _("Follow-up report of your patient for %(begin)s – %(end)s.")
                      % {"begin": f"{begin:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"}, "",
                      _("Sessions and consultations done: %(n)s") % {"n": done.count()}]
-            lines += [f"- {timezone.localtime(a.scheduled_at):%d/%m/%Y} "
+            lines += [f"- {dates.local_time(a.scheduled_at):%d/%m/%Y} "
                       f"{a.get_kind_display()}" for a in done[:30]]
             lines += ["", _("Alerts: %(n)s") % {"n": alerts.count()}]
-            lines += [f"- {timezone.localtime(a.opened_at):%d/%m/%Y} {a.indicator.label} "
+            lines += [f"- {dates.local_time(a.opened_at):%d/%m/%Y} {a.indicator.label} "
                       f"({a.level}) — {a.get_status_display()}"
                       f"{' : ' + a.get_outcome_display() if a.outcome else ''}"
                       for a in alerts[:30]]

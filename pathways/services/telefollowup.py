@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from constel import dates
 from constel.db import Prepared, from_row, select_columns
 from constel.models import Tenant, User
 from constel.roles import Role
@@ -1100,7 +1101,7 @@ def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = 
                        "was handled by the programme's team.\n\nOutcome: %(outcome)s\n"
                        "Note: %(note)s\nYour involvement: %(gp)s")
                 % {"level": alert.level, "i": alert.indicator.label,
-                   "opened": f"{timezone.localtime(alert.opened_at):%d/%m/%Y %H:%M}",
+                   "opened": f"{dates.local_time(alert.opened_at):%d/%m/%Y %H:%M}",
                    "outcome": alert.get_outcome_display(), "note": alert.note or "—",
                    "gp": gp_involvement or "—"})
         return alert

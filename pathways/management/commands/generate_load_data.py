@@ -22,6 +22,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from constel import dates
+
 FIRST = ["Marie", "Jean", "Pierre", "Monique", "Michel", "Françoise", "André", "Nicole",
          "Jacques", "Sylvie", "Bernard", "Josette", "Alain", "Danielle", "Gérard", "Colette"]
 LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
@@ -112,7 +114,7 @@ class Command(BaseCommand):
                                f"or another --prefix.")
         rng = random.Random(o["seed"])
         started = time.perf_counter()
-        today = timezone.localdate()
+        today = dates.today()
         per_tenant = o["patients"] // o["tenants"]
         tenants = []
         for k in range(o["tenants"]):
@@ -348,7 +350,7 @@ class Command(BaseCommand):
         with tenant_context(tenant), connection.cursor() as cursor:
             cursor.execute(READINGS_SQL.format(value=VALUE_SQL), {
                 "tenant": tenant.pk, "step_seconds": step_seconds,
-                "now": datetime.combine(timezone.localdate(), dtime(7),
+                "now": datetime.combine(dates.today(), dtime(7),
                                         tzinfo=timezone.get_current_timezone())})
             return cursor.rowcount
 

@@ -57,7 +57,7 @@ class Command(BaseCommand):
                                   f"{p.bytes / 2**20:>10.1f} MiB{state}")
             return
         if o["detach_before"]:
-            today = datetime.now(UTC).date()
+            today = datetime.now(UTC).date()  # utc-day: partitions are UTC months
             limit = date(today.year - KEEP_MONTHS // 12, today.month, 1)
             if o["detach_before"] > limit and not o["force"]:
                 raise CommandError(f"Months after {limit:%Y-%m} hold readings the programme "
