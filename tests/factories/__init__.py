@@ -219,3 +219,12 @@ def follow_up_patient(world: World, name: str) -> Enrollment:
     care_plan_issue(care_plan=care_plan_draft(enrollment=e, actor=None, kind="initial"),
                     actor=world.user(Role.PHYSICIAN_COORDINATOR))
     return enrollment_transition(enrollment=e, to_phase="follow_up_y1", actor=None)
+
+
+def api_auth(user: User, tenant: Tenant, capsys) -> dict:
+    """The test client's headers for a new personal API token of ``user`` in ``tenant``
+    (made by the management command, as an operator would)."""
+    from django.core.management import call_command
+
+    call_command("create_api_token", user.email, "--tenant", tenant.slug)
+    return {"HTTP_AUTHORIZATION": f"Bearer {capsys.readouterr().out.strip()}"}

@@ -4,19 +4,18 @@ is written. Named after what a user (or an attacker) does."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
 from constel.roles import Role
 from constel.tenancy import tenant_context, tenant_owned_models
+from tests.factories import api_auth
 
 pytestmark = pytest.mark.django_db
 
 
 def _token(world, role, capsys) -> dict:
-    call_command("create_api_token", world.user(role).email, "--tenant", world.tenant.slug)
-    return {"HTTP_AUTHORIZATION": f"Bearer {capsys.readouterr().out.strip()}"}
+    return api_auth(world.user(role), world.tenant, capsys)
 
 
 def row_counts(tenant) -> dict[str, int]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,7 +18,7 @@ from constel.roles import Role
 from constel.tenancy import tenant_context
 from pathways.models import Enrollment
 from patients.models import Patient
-from tests.factories import follow_up_patient
+from tests.factories import api_auth, follow_up_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -129,8 +128,7 @@ def test_every_api_list_returns_exactly_the_patients_of_the_design_table(
     facts, enrollment_patient = population
     failures = []
     for role, membership in _members(world):
-        call_command("create_api_token", membership.user.email, "--tenant", world.tenant.slug)
-        auth = {"HTTP_AUTHORIZATION": f"Bearer {capsys.readouterr().out.strip()}"}
+        auth = api_auth(membership.user, world.tenant, capsys)
         for url, (kind, key, model_path) in API.items():
             response = client.get(url, {"page_size": 500}, **auth)
             seen = set()
@@ -157,8 +155,7 @@ def test_fhir_answers_exactly_for_the_patients_of_the_design_table(
     facts, _ = population
     failures = []
     for role, membership in _members(world):
-        call_command("create_api_token", membership.user.email, "--tenant", world.tenant.slug)
-        auth = {"HTTP_AUTHORIZATION": f"Bearer {capsys.readouterr().out.strip()}"}
+        auth = api_auth(membership.user, world.tenant, capsys)
         # FHIR is the professionals' interface: a patient reads their data on the portal.
         want = set() if role == Role.PATIENT else expected(role, membership.user_id,
                                                              "clinical", facts)
