@@ -251,3 +251,39 @@ def test_the_dashboard_counts_an_inclusion_at_00_30_on_the_first_in_its_month(wo
         start = _aware(date(2026, 11, 1))
     assert start == paris(2026, 11, 1, 0, 0)
     assert paris(2026, 11, 1, 0, 30) >= start
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("now", [paris(2026, 12, 2, 0, 30), paris(2026, 10, 25, 2, 30),
+                                 paris(2026, 3, 29, 3, 30)], ids=lambda d: d.isoformat())
+def test_the_missing_data_sweep_counts_hours_not_days(world, now):
+    """Readings at 23:50 the evening before are 40 minutes (or, across a clock change, an
+    hour more or less) old at the night's sweep: no missing-data alert; three days later,
+    one per followed indicator."""
+    from pathways.models import Alert
+    from pathways.services.telefollowup import reading_record_evaluated, sweep
+
+    evening = dates.at(now.date() - timedelta(days=1), time(23, 50))
+    with time_machine.travel(now, tick=False):
+        for code, value in (("spo2", "96"), ("body_weight", "71")):
+            reading_record_evaluated(enrollment=world.enrollment, indicator_code=code,
+                                     value=value, measured_at=evening, entered_by=None,
+                                     source="nurse_phone")
+        assert sweep(tenant=world.tenant, now=timezone.now())["missing"] == 0
+    with tenant_context(world.tenant):
+        assert not Alert.objects.filter(rule__kind="missing").exists()
+    assert sweep(tenant=world.tenant, now=now + timedelta(days=3))["missing"] >= 1
+
+
+@pytest.mark.django_db
+def test_a_checklist_item_expires_on_the_programmes_day(world):
+    """A biology done on 2026-09-02 is valid 90 days: on 2026-12-01, not on 2026-12-02 — at
+    00:30 in Toulouse on the 2nd it is already the 2nd (in UTC, still the 1st)."""
+    from pathways.models import ChecklistItem
+
+    item = ChecklistItem(tenant=world.tenant, enrollment=world.enrollment, code="biology",
+                         label="Bilan biologique", validity_days=90, done_on=date(2026, 9, 2))
+    with time_machine.travel(paris(2026, 12, 1, 23, 30), tick=False):
+        assert item.not_to_repeat(dates.today(world.tenant))
+    with time_machine.travel(paris(2026, 12, 2, 0, 30), tick=False):
+        assert not item.not_to_repeat(dates.today(world.tenant))
