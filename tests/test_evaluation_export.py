@@ -64,8 +64,11 @@ def test_pseudonyms_are_stable_and_differ_between_programmes(world, other_world)
 
 
 def test_staff_export_the_same_data_zip_on_request(client, login, world):
-    login(world.user(Role.SECRETARY))
-    response = client.get(reverse("patients:data_export", args=[world.patient.pk]))
+    """The privacy officer's, on the patient's request (DESIGN §3; the secretary's before
+    #19)."""
+    login(world.user(Role.PRIVACY_OFFICER))
+    response = client.post(reverse("patients:data_export", args=[world.patient.pk]),
+                           {"reference": "Courrier du 01/12/2026"})
     z = zipfile.ZipFile(io.BytesIO(response.content))
     assert world.patient.birth_name in z.read("identite.csv").decode()
     from constel.models import AccessLog
