@@ -241,6 +241,13 @@ def test_a_phase_change_at_the_edge_is_dated_on_the_programmes_day(world, now, d
     assert last.effective_on == day
     start, _end = period_of(world.tenant, last.effective_on)
     assert start == (date(2027, 4, 1) if day.month == 4 else date(2026, 10, 1))
+    # … and so are the forfaits those events make due (first PPS issued, year-1 start)
+    from billing.services import expected_dues
+
+    with time_machine.travel(now, tick=False), tenant_context(world.tenant):
+        dues = [e.due for key, e in expected_dues().items() if key[0] == enrollment.pk]
+    assert dues and {d.event_on for d in dues} == {day}
+    assert {period_of(world.tenant, d.event_on)[0] for d in dues} == {start}
 
 
 @pytest.mark.django_db
