@@ -282,7 +282,7 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
 def _nul_field(data: Any, path: str = "") -> str | None:
     """The first field (dotted path) of a parsed JSON body holding a NUL character."""
     if isinstance(data, str):
-        return path or "body" if "\x00" in data else None
+        return (path or "body") if "\x00" in data else None
     if isinstance(data, dict):
         for key, value in data.items():
             if "\x00" in str(key):

@@ -184,6 +184,9 @@ def test_a_nul_byte_in_a_message_or_a_token_name_is_a_400_and_nothing_written(
                                                    "measured_at": "2026-12-01T10:00:00Z"},
                      auth)
     assert response.status_code == 400 and "indicator" in response.json()
+    response = _json(client, "/api/v1/readings/", {"indicator": "spo2", "value": "95",
+                                                   "unit": "%\x00"}, auth)
+    assert response.status_code == 400 and list(response.json()) == ["unit"]
 
 
 def test_an_api_transition_to_exited_is_the_exit_or_refused(client, world, capsys):
