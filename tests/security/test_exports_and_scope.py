@@ -127,7 +127,7 @@ def test_gp_home_counts_no_alert_of_a_patient_who_objects(client, login, world, 
                              rule=rule, level="critical", status="open",
                              opened_at=timezone.now())
     login(world.user(Role.GP))
-    page = client.get(reverse("gp:home")).content.decode()
+    page = client.get(reverse("gp:home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     rows = [r for r in page.split("<tr") if "OPPOSEE" in r and "not shared" in r]
     assert len(rows) == 1 and ">1<" not in rows[0]
 
