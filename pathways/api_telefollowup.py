@@ -188,9 +188,7 @@ class ReadingViewSet(viewsets.GenericViewSet):
                 patient, own = self._acting_for(request, d.get("patient"))
                 source = "portal" if own else "carer"
                 followed = None
-                enrollment = (Enrollment.objects.for_tenant(request.tenant)
-                              .filter(patient=patient, phase__in=telefollowup.FOLLOWING_PHASES)
-                              .order_by("-created_at").first())
+                enrollment = telefollowup.following_enrollment(patient)
             if enrollment is None or (d.get("enrollment") and d["enrollment"] != enrollment.pk):
                 raise serializers.ValidationError({"enrollment": ["Not your follow-up."]})
         else:

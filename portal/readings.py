@@ -12,14 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from constel.access import Cap, membership_required
-from pathways.models import Enrollment, Indicator, Reading
-from pathways.services.telefollowup import FOLLOWING_PHASES, reading_record
+from pathways.models import Indicator, Reading
+from pathways.services.telefollowup import following_enrollment, reading_record
 from portal.views import is_own_record, portal_choices, portal_patient
-
-
-def _enrollment(patient) -> Enrollment | None:
-    return (Enrollment.objects.filter(patient=patient, phase__in=FOLLOWING_PHASES)
-            .order_by("-created_at").first())
 
 
 @membership_required(cap=Cap.PORTAL)
@@ -30,7 +25,7 @@ def readings(request: HttpRequest) -> HttpResponse:
     patient = portal_patient(request)
     several = len(portal_choices(request)) > 1
     source = Reading.Source.PORTAL if is_own_record(request, patient) else Reading.Source.CARER
-    enrollment = _enrollment(patient)
+    enrollment = following_enrollment(patient)
     followed = []
     if enrollment is not None:
         followed = list(Indicator.objects.filter(

@@ -146,6 +146,13 @@ _PHASES = ", ".join(f"'{p.value}'" for p in sorted(FOLLOWING_PHASES))
 _PATIENT_ENROLLMENT_SQL = _PATIENT_ENROLLMENT.format(tenant="%s", login="%s", phases=_PHASES)
 
 
+def following_enrollment(patient) -> Enrollment | None:
+    """The patient's enrollment whose telefollow-up is running (the latest), or None."""
+    return (Enrollment.objects.filter(tenant_id=patient.tenant_id, patient=patient,
+                                      phase__in=FOLLOWING_PHASES)
+            .order_by("-created_at").first())
+
+
 def enrollment_of_patient_login(*, tenant_id, user_id) -> Enrollment | None:
     """The enrollment a patient login posts readings to without naming the patient (its own
     record's, when it acts for nobody else), or None."""
