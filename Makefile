@@ -46,7 +46,10 @@ demo: venv system-deps messages
 	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
 
 test: venv system-deps messages lint
-	$(PY) tools/with_services.py $(PY) -m pytest
+	# Two workers, a test database and a Redis database each; the fault drills (they stop
+	# PostgreSQL and Redis under the suite's feet) run alone afterwards.
+	$(PY) tools/with_services.py bash -c '$(PY) -m pytest -n 2 -m "not faults" --durations=25 \
+	  && $(PY) -m pytest -m faults --durations=5'
 	@echo "Demo data on SQLite, the path make demo takes (the suite runs on PostgreSQL):"
 	rm -f var/demo-check.sqlite3
 	env -u REDIS_URL DATABASE_URL=sqlite:///$(CURDIR)/var/demo-check.sqlite3 $(PY) manage.py migrate --noinput -v 0

@@ -7,6 +7,20 @@ tests then reconnect as DATABASE_APP_ROLE, which cannot bypass row-level securit
 from .base import *  # noqa: F403
 from .base import env
 
+# pytest-xdist: each worker has its own test database (pytest-django suffixes its name) and
+# its own Redis database, so a worker's cache.clear() or queue never touches another's.
+_WORKER = env("PYTEST_XDIST_WORKER", default="")
+if _WORKER and REDIS_URL:  # noqa: F405
+    _index = int(_WORKER.removeprefix("gw")) + 1
+    REDIS_URL = REDIS_URL.rsplit("/", 1)[0] + f"/{_index}"  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": REDIS_URL}}
+    CELERY_BROKER_URL = REDIS_URL
+    # what tests hand to the subprocesses they start (a real Celery worker) reads the same
+    import os as _os
+
+    _os.environ["REDIS_URL"] = REDIS_URL
+
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
