@@ -15,7 +15,7 @@ MFA ?= false
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip setuptools wheel 2>&1 | { grep -v "WARNING: Location" || true; }
-	$(PIP) install -q -e ".[test]" 2>&1 | { grep -v -e "WARNING: Location" -e "BuildBackendWarning" || true; }
+	$(PIP) install -q -e ".[test,demo]" 2>&1 | { grep -v -e "WARNING: Location" -e "BuildBackendWarning" || true; }
 	touch $@
 
 venv: $(VENV)/.installed
@@ -23,7 +23,6 @@ venv: $(VENV)/.installed
 # Debian packages the project needs on a fresh machine (installed only when missing).
 system-deps:
 	@missing=""; \
-	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
@@ -34,28 +33,21 @@ system-deps:
 	fi
 
 messages: venv
-	$(PY) manage.py compilemessages -l fr -l en --ignore '.venv/*' -v 0
+	$(PY) tools/compile_messages.py
 
 lint: venv
 	$(PY) -m ruff check .
 
-demo: venv system-deps messages
-	rm -f var/constel.sqlite3
-	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py migrate --noinput -v 0
-	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py load_demo --port $(DEMO_PORT)
-	env -u DATABASE_URL -u REDIS_URL CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) manage.py runserver 127.0.0.1:$(DEMO_PORT)
+# PostgreSQL under var/ (migrated as the owner, served as constel_app under RLS), fresh demo
+# data, the periodic jobs, the server; logins printed once it answers (tools/demo.py).
+demo: venv messages
+	DEMO_PORT=$(DEMO_PORT) CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) tools/demo.py
 
 test: venv system-deps messages lint
 	# Two workers, a test database and a Redis database each; the fault drills (they stop
 	# PostgreSQL and Redis under the suite's feet) run alone afterwards.
 	$(PY) tools/with_services.py bash -c '$(PY) -m pytest -n 2 -m "not faults" --durations=25 \
 	  && $(PY) -m pytest -m faults --durations=5'
-	@echo "Demo data on SQLite, the path make demo takes (the suite runs on PostgreSQL):"
-	rm -f var/demo-check.sqlite3
-	env -u REDIS_URL DATABASE_URL=sqlite:///$(CURDIR)/var/demo-check.sqlite3 $(PY) manage.py migrate --noinput -v 0
-	env -u REDIS_URL DATABASE_URL=sqlite:///$(CURDIR)/var/demo-check.sqlite3 $(PY) manage.py load_demo > var/demo-check.log 2>&1 || { tail -40 var/demo-check.log; exit 1; }
-	rm -f var/demo-check.sqlite3 var/demo-check.log
-	@echo "Demo data loaded."
 
 clean:
 	rm -rf $(VENV) var

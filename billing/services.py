@@ -228,22 +228,16 @@ def _describe(problems: list) -> list[str]:
 # --- Statements -------------------------------------------------------------------------------
 
 def _lock(tenant: Tenant, start: date) -> None:
-    """One compilation per tenant and period at a time (PostgreSQL advisory lock held to the
-    end of the transaction; SQLite serialises writers anyway)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                           [f"claims:{tenant.pk}:{start.isoformat()}"])
+    """One compilation per tenant and period at a time (an advisory lock held to the end of
+    the transaction)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                       [f"claims:{tenant.pk}:{start.isoformat()}"])
 
 
 def _clear_draft(statement: ClaimStatement) -> None:
     """Empty a draft before recompiling it: its claims leave the ledger, its credits stand
-    reversed no more. Set-based on PostgreSQL (the ORM would load every line to cascade)."""
-    if connection.vendor != "postgresql":
-        ForfaitDue.objects.filter(line__statement=statement).delete()
-        ForfaitDue.objects.filter(credited_by__statement=statement).update(credited_by=None)
-        ClaimLine.objects.filter(statement=statement).delete()
-        return
+    reversed no more. Set-based (the ORM would load every line to cascade)."""
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM billing_forfaitdue WHERE line_id IN (SELECT id FROM "
                        "billing_claimline WHERE statement_id = %s)", [statement.pk])
@@ -337,12 +331,7 @@ def compile_claims(*, tenant: Tenant, day: date) -> ClaimStatement:
             if key not in expected:
                 credit(current, _("No longer due: the event was removed or cancelled"))
 
-        ClaimLine.objects.bulk_create(lines, batch_size=5000)
-        if connection.vendor != "postgresql":  # bulk_create sets pks only on PostgreSQL
-            by_ref = dict(ClaimLine.objects.filter(statement=statement)
-                          .values_list("reference", "pk"))
-            for obj in lines:
-                obj.pk = by_ref[obj.reference]
+        ClaimLine.objects.bulk_create(lines, batch_size=5000)  # sets the pks (RETURNING)
         for obj, due in credits:
             due.credited_by_id = obj.pk
         ForfaitDue.objects.bulk_update([due for _o, due in credits], ["credited_by"])

@@ -100,7 +100,7 @@ def load(*, seed: int = 51, patients_per_tenant: int = 40) -> list[DemoLogin]:
 
     rng = random.Random(seed)
     logins: list[DemoLogin] = []
-    # PostgreSQL: monthly partitions of the readings over the demo's past (nothing on SQLite).
+    # Monthly partitions of the readings over the demo's past.
     partitions_create(first_month=dates.today() - timedelta(days=3 * 365))
     constel, cardio = _tenants()
     superuser = _user("admin@constel.demo", "Admin", "Constel")

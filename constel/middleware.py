@@ -75,18 +75,6 @@ def _token_login(key_hash: str) -> tuple[Any, Any] | None:
     from constel.models import ApiToken, Membership, Site, Tenant, User
     from constel.tenancy import note_session_state, reset_connections, sets_own_state
 
-    if connection.vendor != "postgresql":
-        token = (ApiToken.objects.select_related("user", "tenant")
-                 .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
-                 .first())
-        if token is None:
-            return None
-        with tenant_context(token.tenant, user_id=token.user_id):
-            active = (Membership.objects.filter(pk=token.membership_id, user_id=token.user_id,
-                                                is_active=True)
-                      .select_related("tenant", "site").first())
-        return token, active
-
     global _TOKEN_LOGIN
     if _TOKEN_LOGIN is None:
         setter, reader = _token_login_sql()

@@ -57,8 +57,6 @@ _SET_STATE_SQL = (
 
 def _apply_to_connection(connection: Any) -> None:
     """Copy the context into the PostgreSQL session settings read by the RLS policies."""
-    if connection.vendor != "postgresql":
-        return
     tenant_id, user_id = _tenant_id.get(), _user_id.get()
     connection._constel_durable = connection._constel_txn_state = None
     with sets_own_state(connection), connection.cursor() as cursor:
@@ -93,7 +91,7 @@ def _all_hold(state: tuple) -> bool:
     """Every open PostgreSQL connection holds ``state`` (_holds): entering that same state
     again needs no round trip."""
     for conn in connections.all(initialized_only=True):
-        if conn.vendor != "postgresql" or conn.connection is None:
+        if conn.connection is None:
             continue
         if not _holds(conn, state):
             return False
@@ -129,8 +127,6 @@ def _state_guard(execute: Any, sql: str, params: Any, many: bool, context: dict)
 @receiver(connection_created)
 def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
     # A connection opened inside a tenant context (or reopened after a failure) must carry it.
-    if connection.vendor != "postgresql":
-        return
     if _state_guard not in connection.execute_wrappers:
         connection.execute_wrappers.insert(0, _state_guard)
     connection._constel_txn_state = None
@@ -315,8 +311,6 @@ class EnableRLS(Operation):
         return state.apps.get_model(app_label, self.model_name)._meta.db_table
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        if schema_editor.connection.vendor != "postgresql":
-            return
         table = schema_editor.quote_name(self._table(app_label, to_state))
         predicate = TENANT_PREDICATE
         if self.also_user_rows:
@@ -325,8 +319,6 @@ class EnableRLS(Operation):
             schema_editor.execute(statement)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        if schema_editor.connection.vendor != "postgresql":
-            return
         table = schema_editor.quote_name(self._table(app_label, from_state))
         schema_editor.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
         schema_editor.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Min
+from django.db.models import Avg, Count, DurationField, F, Min
 from django.utils.translation import gettext as _
 
 from constel import dates
@@ -23,10 +23,10 @@ class Table:
     chart: bool = False  # a bar per row (label, value)
 
 
-def _mean(pairs) -> timedelta | None:
-    """Mean of (end − start) over (start, end) pairs, in Python (SQLite has no interval)."""
-    spans = [b - a for a, b in pairs if a and b]
-    return sum(spans, timedelta()) / len(spans) if spans else None
+def _mean(queryset, start: str, end: str) -> timedelta | None:
+    """Mean of (end − start) over the rows having both, in one aggregate (an interval)."""
+    return queryset.filter(**{f"{start}__isnull": False, f"{end}__isnull": False}).aggregate(
+        mean=Avg(F(end) - F(start), output_field=DurationField()))["mean"]
 
 
 def _aware(d: date, end: bool = False) -> datetime:
@@ -98,7 +98,7 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
     plans = CarePlan.objects.filter(enrollment__in=enrollments, issued_on__gte=start,
                                     issued_on__lte=end)
     validated = plans.filter(gp_status="validated", gp_answered_at__isnull=False)
-    delay_pps = _mean(validated.values_list("issued_at", "gp_answered_at"))
+    delay_pps = _mean(validated, "issued_at", "gp_answered_at")
     first_assessment = (Activity.objects.filter(enrollment__in=in_period, kind="assessment",
                                                 status="done")
                         .values("enrollment_id").annotate(first=Min("scheduled_at")))
@@ -136,9 +136,8 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
     alerts = Alert.objects.filter(enrollment__in=enrollments, opened_at__gte=_aware(start),
                                   opened_at__lt=_aware(end, True))
     patient_months = followed.count() * days / 30.44
-    take = _mean(alerts.filter(taken_at__isnull=False).values_list("opened_at", "taken_at"))
-    close = _mean(alerts.filter(closed_at__isnull=False).values_list("opened_at",
-                                                                     "closed_at"))
+    take = _mean(alerts, "opened_at", "taken_at")
+    close = _mean(alerts, "opened_at", "closed_at")
     tables.append(Table("telefollowup", _("Telefollow-up"), [_("Figure"), _("Value")], [
         [_("Readings received / expected"),
          f"{received} / {round(expected)} ({100 * received / expected:.0f} %)"

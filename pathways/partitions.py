@@ -4,8 +4,7 @@ Created ahead by the beat job through ``constel_reading_partitions``, a SECURITY
 function owned by the table owner (the application role may call it, nothing more); rows of
 a month that landed in the DEFAULT partition move into the month's partition when it is
 created. Detaching an old month for archiving is an operator's act, as the owner
-(``manage.py reading_partitions --detach-before YYYY-MM``). Elsewhere (SQLite, the demo) the
-table is not partitioned and every function here does nothing.
+(``manage.py reading_partitions --detach-before YYYY-MM``).
 """
 
 from __future__ import annotations
@@ -30,15 +29,9 @@ class Partition:
     attached: bool = True
 
 
-def _pg() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def partitions_create(*, first_month: date | None = None, ahead: int | None = None) -> int:
     """Create the monthly partitions from ``first_month`` (default: this month) to
     ``ahead`` months after this one; returns how many were created (0 when all exist)."""
-    if not _pg():
-        return 0
     ahead = settings.READING_PARTITIONS_AHEAD if ahead is None else ahead
     first_month = first_month or datetime.now(UTC).date().replace(day=1)  # utc-day: partitions
     with transaction.atomic(), connection.cursor() as cursor:
@@ -49,8 +42,6 @@ def partitions_create(*, first_month: date | None = None, ahead: int | None = No
 def partitions_list() -> list[Partition]:
     """Attached partitions (months in order, then the default one) and detached months left
     in the database; sizes from the catalogue (no row is read, so no tenant is needed)."""
-    if not _pg():
-        return []
     with connection.cursor() as cursor:
         return _list(cursor)
 
@@ -79,8 +70,6 @@ class NotOwner(PermissionError):
 def partitions_detach(*, before: date) -> list[str]:
     """Detach the monthly partitions of months before ``before`` (their tables stay, for
     archiving with pg_dump, then DROP). Needs the table owner's connection."""
-    if not _pg():
-        return []
     with transaction.atomic(), connection.cursor() as cursor:
         return detach_before(cursor, before)
 

@@ -76,7 +76,8 @@ def remind_appointments() -> int:
     return fan_out(remind_appointments_of_tenant)
 
 
-@tenant_task(name="pathways.reconcile_letters_of_tenant", acks_late=True, time_limit=120)
+@tenant_task(name="pathways.reconcile_letters_of_tenant", acks_late=True, time_limit=120,
+             soft_time_limit=100)
 def reconcile_letters_of_tenant(tenant_id: str) -> int:
     from pathways.services.letters import letters_reconcile
 

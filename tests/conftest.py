@@ -28,9 +28,6 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     conn = connections["default"]
-    if conn.vendor != "postgresql":
-        yield
-        return
     owner = conn.settings_dict["USER"]
     app_role = settings.DATABASE_APP_ROLE
     with django_db_blocker.unblock():

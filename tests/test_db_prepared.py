@@ -7,8 +7,6 @@ from django.db import connection, transaction
 
 from constel.db import Prepared, execute_prepared
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
-
 
 def test_named_placeholders_become_numbered_parameters_once_each():
     p = Prepared("constel_test_named", "SELECT %(a)s::int + %(b)s::int + %(a)s::int, '50%%'")

@@ -23,8 +23,6 @@ from pathways.services.telefollowup import (
 )
 
 NOW = timezone.now
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                     reason="the PostgreSQL path (SQLite, the demo: the ORM's)")
 
 
 def _outcome(world) -> tuple:
@@ -92,7 +90,6 @@ def _patient_ingest(world, code, value, hours_ago, diastolic=None):
         value=value, diastolic=diastolic, measured_at=NOW() - timedelta(hours=hours_ago))
 
 
-@postgresql_only
 @pytest.mark.parametrize("steps", SEQUENCES.values(), ids=SEQUENCES.keys())
 def test_the_patients_one_statement_path_decides_what_the_worker_decides(world, steps):
     by_worker = _by_worker(world, steps)
@@ -108,7 +105,6 @@ def test_the_patients_one_statement_path_decides_what_the_worker_decides(world, 
         assert sorted((a.level, a.status) for a in alerts) == answer
 
 
-@postgresql_only
 def test_the_one_statement_path_stores_what_the_checking_path_stores(world):
     from pathways.api_telefollowup import reading_data
     from tests.test_telefollowup import _add_blood_pressure
@@ -129,7 +125,6 @@ def test_the_one_statement_path_stores_what_the_checking_path_stores(world):
         ("systolic_bp", Decimal("185")), ("diastolic_bp", Decimal("95.5"))]
 
 
-@postgresql_only
 @pytest.mark.parametrize("case", [
     ("spo2", "140", None, 0), ("spo2", "NaN", None, 0), ("spo2", "abc", None, 0),
     ("spo2", "95", None, -1), ("heart_rate", "70", None, 0), ("no_such", "1", None, 0),
@@ -145,7 +140,6 @@ def test_the_one_statement_path_stores_nothing_it_should_refuse(world, case):
         assert not Reading.objects.exists()
 
 
-@postgresql_only
 def test_the_one_statement_path_needs_a_follow_up_of_the_login(world, other_world):
     other = other_world.user(Role.PATIENT)
     assert patient_measurement_ingest(
@@ -226,11 +220,9 @@ def test_a_blood_pressure_is_stored_with_its_history(world):
         for r in stored:
             (h,) = r.history.all()
             assert (h.history_type, h.value) == ("+", r.value)
-            if connection.vendor == "postgresql":  # written by the statement that evaluates
-                assert h.evaluated_at == r.evaluated_at
+            assert h.evaluated_at == r.evaluated_at  # written by the statement that evaluates
 
 
-@postgresql_only
 def test_one_api_call_is_a_handful_of_statements(transactional_db, client, world, capsys,
                                                  django_assert_max_num_queries):
     """Two statements: the token with its membership (which also sets the tenant), then
@@ -258,7 +250,6 @@ def test_one_api_call_is_a_handful_of_statements(transactional_db, client, world
     assert response.status_code == 201
 
 
-@postgresql_only
 def test_a_connection_left_holding_a_token_tenant_serves_the_next_token_its_own_rows(
         transactional_db, client, world, other_world, capsys):
     from django.core.management import call_command
@@ -270,7 +261,6 @@ def test_a_connection_left_holding_a_token_tenant_serves_the_next_token_its_own_
     body = {"indicator": "spo2", "value": "95", "measured_at": NOW().isoformat()}
     first = client.post("/api/v1/readings/", body, content_type="application/json", **keys[0])
     assert first.status_code == 201
-    from django.db import connection
 
     held = connection.connection.execute("SELECT current_setting('app.tenant_id', true)")
     assert held.fetchone()[0] == str(world.tenant.pk)  # left as it was: no reset statement
@@ -281,14 +271,12 @@ def test_a_connection_left_holding_a_token_tenant_serves_the_next_token_its_own_
 
 
 def _session_setting(name: str) -> str:
-    from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting(%s, true)", [name])
         return cursor.fetchone()[0] or ""
 
 
-@postgresql_only
 @pytest.mark.parametrize("change", ["revoked", "inactive user", "membership ended", "none"])
 def test_token_login_in_one_round_trip_refuses_and_leaves_no_tenant_set(
         transactional_db, client, world, capsys, change):

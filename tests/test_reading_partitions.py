@@ -45,12 +45,6 @@ def _partition_of(reading_id) -> str:
     return row[0]
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("partitions exist on PostgreSQL only")
-
-
 def test_readings_are_partitioned_by_month_with_months_ahead_and_a_default(db):
     (kind,) = _raw("SELECT relkind FROM pg_class WHERE relname = 'pathways_reading'")[0]
     assert kind == "p"

@@ -321,9 +321,11 @@ def test_api_alert_actions(client, login, world):
 
 
 @pytest.mark.postgres
-def test_sql_and_python_bounds_agree(world):
-    """The demo (SQLite) evaluates bounds in Python, PostgreSQL in SQL: same answers."""
-    from pathways.services.telefollowup import _bounds_breaches_python, _evaluate_sql
+def test_sql_bounds_agree_with_the_rules_reference(world):
+    """The evaluation statement decides as pathways.rules.bounds_level, the written-down
+    rule (edges included: a bound is in the band it opens)."""
+    from pathways import rules as reference
+    from pathways.services.telefollowup import _evaluate_sql
 
     values = ["86", "88", "88.01", "91.99", "92", "92.01", "95", "100"]
     readings = [r for v in values for r in _read(world, "spo2", v)]
@@ -331,7 +333,14 @@ def test_sql_and_python_bounds_agree(world):
         rules = list(AlertRule.objects.filter(enrollment=world.enrollment, active=True))
         Reading.objects.filter(pk__in=[r.pk for r in readings]).update(evaluated_at=None)
         by_sql = {b[:3] for b in _evaluate_sql([r.pk for r in readings])[0]}
-    by_python = set(_bounds_breaches_python(readings, rules))
+    by_python = set()
+    for reading in readings:
+        for rule in rules:
+            if rule.kind == AlertRule.Kind.BOUNDS and rule.indicator_id == reading.indicator_id:
+                level = reference.bounds_level(reading.value, reference.Bounds(
+                    rule.warn_low, rule.warn_high, rule.crit_low, rule.crit_high))
+                if level:
+                    by_python.add((reading.pk, rule.pk, level))
     assert by_sql == by_python
     assert {lvl for _r, _ru, lvl in by_sql} == {"warning", "critical"}
     assert len(by_sql) == 5  # 86, 88 critical; 88.01, 91.99, 92 warning
@@ -425,8 +434,12 @@ def test_header_badge_counts_open_alerts_and_refreshes_itself(client, login, wor
 
 
 @pytest.mark.postgres
-def test_sql_and_python_window_rules_agree(world):
-    from pathways.services.telefollowup import _change_breaches, _evaluate_sql
+def test_sql_window_rules_agree_with_the_rules_reference(world):
+    """The statement's window rules decide as pathways.rules.change_breached."""
+    from datetime import timedelta
+
+    from pathways import rules as reference
+    from pathways.services.telefollowup import _evaluate_sql
 
     series = [(80, "70.0"), (60, "70.5"), (40, "69.8"), (20, "71.0"), (1, "71.8"), (0, "72.1")]
     readings = [r for hours, v in series for r in _read(world, "body_weight", v, hours_ago=hours)]
@@ -437,9 +450,15 @@ def test_sql_and_python_window_rules_agree(world):
         rule_ids = {r.pk for r in rules_}
         by_sql = {(b[0], b[1]) for b in _evaluate_sql([x.pk for x in readings])[0]
                   if b[1] in rule_ids}
-        claimed = [(r.pk, r.enrollment_id, r.indicator_id, r.measured_at, r.value)
-                   for r in readings]
-        by_python = {(r, rule.pk) for rule, r, _l in _change_breaches(claimed, rules_)}
+    history = [(r.measured_at, r.value) for r in readings]
+    by_python = set()
+    for rule in rules_:
+        change = reference.Change(rule.amount, timedelta(hours=rule.window_hours),
+                                  rule.direction or "rise")
+        for r in readings:
+            past = [(t, v) for t, v in history if t != r.measured_at]
+            if reference.change_breached((r.measured_at, r.value), past, change):
+                by_python.add((r.pk, rule.pk))
     assert by_sql == by_python
     assert len(by_sql) == 2  # 71.8 and 72.1 are ≥ 2 kg above 69.8 within 72 h
 

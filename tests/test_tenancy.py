@@ -151,9 +151,7 @@ def test_memberships_of_the_user_are_visible_across_tenants_for_the_switcher(wor
 
 @tenant_task(name="tests.read_patient_names")
 def read_patient_names(tenant_id: str) -> list[str]:
-    return sorted(r[0] for r in _raw("SELECT birth_name FROM patients_patient")) if (
-        connection.vendor == "postgresql") else sorted(
-        Patient.objects.values_list("birth_name", flat=True))
+    return sorted(r[0] for r in _raw("SELECT birth_name FROM patients_patient"))
 
 
 def test_a_task_for_tenant_a_cannot_read_tenant_b(world, other_world):

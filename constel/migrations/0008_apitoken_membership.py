@@ -26,8 +26,7 @@ END $$;
 
 
 def backfill(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(_BACKFILL)
+    schema_editor.execute(_BACKFILL)
 
 
 class Migration(migrations.Migration):

@@ -1,8 +1,8 @@
 """Settings shared by every environment, read from the environment (django-environ).
 
-With no environment at all the project runs on an embedded SQLite file under ``var/`` and
-Celery runs tasks in-process. ``DATABASE_URL=postgres://…`` and ``REDIS_URL=redis://…`` switch
-to PostgreSQL (with row-level security) and a real Celery broker.
+PostgreSQL only (row-level security, partitions, the SQL evaluation): with no environment
+the project reads the demo's database (``make demo``: 127.0.0.1:5390, as ``constel_app``)
+and Celery runs tasks in-process; ``REDIS_URL=redis://…`` switches to a real broker.
 """
 
 from datetime import timedelta
@@ -97,7 +97,8 @@ TEMPLATES = [
 # The application connects as a role that does not own the tables and cannot bypass RLS;
 # migrations run with DATABASE_URL pointing at the owner (see README, docker-compose.yml).
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'constel.sqlite3'}"),
+    "default": env.db("DATABASE_URL",
+                      default="postgres://constel_app@127.0.0.1:5390/constel_demo"),
 }
 # Persistent connections (a worker keeps its PostgreSQL session for a minute): a new backend
 # per request costs its start and cold catalogue caches on every table the request touches

@@ -1,4 +1,5 @@
-"""Local development and `make demo`: SQLite under var/, Celery in-process by default."""
+"""Local development and `make demo` (PostgreSQL under var/, tools/demo.py): Celery
+in-process unless REDIS_URL is set, e-mails written to var/mail/."""
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR, env

@@ -3,8 +3,7 @@ from django.db import migrations
 
 def _pg(sql: str):
     def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
+        schema_editor.execute(sql)
     return run
 
 

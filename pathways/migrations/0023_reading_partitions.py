@@ -96,8 +96,6 @@ def _rebuild(schema_editor, *, partitioned: bool) -> None:
     """Recreate pathways_reading (partitioned or not) with its rows, indexes, foreign keys,
     grants and row-level security."""
     conn = schema_editor.connection
-    if conn.vendor != "postgresql":
-        return
     old = "pathways_reading_previous"
     with conn.cursor() as c:
         c.execute("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "

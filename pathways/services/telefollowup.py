@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from uuid import UUID
 
 import yaml
 from django.conf import settings
@@ -26,7 +27,6 @@ from pathways import rules
 from pathways.models import (
     Activity,
     Alert,
-    AlertEvent,
     AlertRule,
     CarePlan,
     Enrollment,
@@ -156,10 +156,6 @@ def following_enrollment(patient) -> Enrollment | None:
 def enrollment_of_patient_login(*, tenant_id, user_id) -> Enrollment | None:
     """The enrollment a patient login posts readings to without naming the patient (its own
     record's, when it acts for nobody else), or None."""
-    from django.db import connection
-
-    # the key as the backend stores it (SQLite, the demo: 32 hex digits)
-    tenant_id = Enrollment._meta.pk.get_db_prep_value(tenant_id, connection)
     params = [tenant_id, tenant_id, user_id, tenant_id, user_id]
     return next(iter(Enrollment.objects.raw(_PATIENT_ENROLLMENT_SQL, params)), None)
 
@@ -197,15 +193,12 @@ _PATIENT_TARGET_SQL: Prepared | None = None
 
 def patient_ingest_target(*, tenant_id, user_id, codes: list[str]
                           ) -> tuple[Enrollment | None, dict[str, Indicator]]:
-    """The API's hot path, in one query (PostgreSQL): the enrollment a patient login posts
-    to (enrollment_of_patient_login) and {code: indicator} of the ``codes`` its active
-    rules follow."""
+    """The API's hot path, in one query: the enrollment a patient login posts to
+    (enrollment_of_patient_login) and {code: indicator} of the ``codes`` its active rules
+    follow."""
     from django.db import connection
 
     global _PATIENT_TARGET_SQL
-    if connection.vendor != "postgresql":
-        enrollment = enrollment_of_patient_login(tenant_id=tenant_id, user_id=user_id)
-        return enrollment, ({} if enrollment is None else _followed(enrollment, codes))
     if _PATIENT_TARGET_SQL is None:
         _PATIENT_TARGET_SQL = Prepared("constel_patient_ingest_target",
                                        _followed_sql(_PATIENT_ENROLLMENT_SQL))
@@ -279,23 +272,10 @@ def reading_record_evaluated(*, enrollment: Enrollment, **fields) -> tuple[list[
     """The API's path: store the measurement and evaluate it in the same transaction (its
     answer carries the result), so no task is needed — committed means evaluated. Returns
     the readings and the alerts their breaches attached to (id, level, status, indicator).
-    On PostgreSQL the whole write is one statement (_INGEST_SQL)."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with tenant_context(enrollment.tenant_id):
-            readings = _prepare(enrollment=enrollment, **fields)
-            return readings, _ingest(readings, timezone.now())
-    with transaction.atomic():
-        created = _record(enrollment=enrollment, **fields)
-        alerts: list[Alert] = []
-        now = timezone.now()
-        with tenant_context(enrollment.tenant_id):
-            _evaluate(enrollment.tenant_id, [r.pk for r in created], alerts=alerts, now=now,
-                      measured=_span(created))
-        for reading in created:
-            reading.evaluated_at = now  # claimed by this transaction, marked with this time
-        return created, alerts
+    The whole write is one statement (_INGEST_SQL)."""
+    with tenant_context(enrollment.tenant_id):
+        readings = _prepare(enrollment=enrollment, **fields)
+        return readings, _ingest(readings, timezone.now())
 
 
 def _record(**fields) -> list[Reading]:
@@ -305,7 +285,7 @@ def _record(**fields) -> list[Reading]:
     return readings
 
 
-#: The indicators among some codes that a patient's active rules follow (PostgreSQL).
+#: The indicators among some codes that a patient's active rules follow.
 _FOLLOWED_SQL = """
 SELECT i.* FROM pathways_indicator i
 WHERE i.tenant_id = %s AND i.code = ANY(%s) AND EXISTS (
@@ -315,16 +295,11 @@ WHERE i.tenant_id = %s AND i.code = ANY(%s) AND EXISTS (
 
 
 def _followed(enrollment: Enrollment, codes: list[str]) -> dict[str, Indicator]:
-    """{code: indicator} of the codes the patient's active rules follow, in one query."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":  # the API's hot path: no query to build
-        found = Indicator.objects.raw(_FOLLOWED_SQL, [enrollment.tenant_id, codes,
-                                                      enrollment.tenant_id, enrollment.pk])
-        return {i.code: i for i in found}
-    return {rule.indicator.code: rule.indicator for rule in AlertRule.objects.filter(
-        enrollment=enrollment, active=True, indicator__code__in=codes)
-        .select_related("indicator")}
+    """{code: indicator} of the codes the patient's active rules follow, in one query
+    (the API's hot path: a constant statement, nothing to build)."""
+    found = Indicator.objects.raw(_FOLLOWED_SQL, [enrollment.tenant_id, codes,
+                                                  enrollment.tenant_id, enrollment.pk])
+    return {i.code: i for i in found}
 
 
 def _prepare(*, enrollment: Enrollment, indicator_code: str, value, measured_at: datetime,
@@ -375,16 +350,12 @@ _READING_COLUMNS = ("id", "tenant_id", "enrollment_id", "indicator_id", "value",
 
 def _store(readings: list[Reading]) -> None:
     """Insert new readings with their historical rows (django-simple-history's table, the
-    same row its signal writes): on PostgreSQL one statement for the measurement and its
-    history (a blood pressure: 1 round trip instead of 4); elsewhere, the ORM."""
+    same row its signal writes): one statement for the measurement and its history (a
+    blood pressure: 1 round trip instead of 4)."""
     from django.db import connection
 
     from constel.audit import current_actor
 
-    if connection.vendor != "postgresql":
-        for reading in readings:
-            reading.save(force_insert=True)
-        return
     user_id, job = current_actor()
     now = timezone.now()
     row = "(" + ", ".join(["%s"] * len(_READING_COLUMNS)) + ")"
@@ -540,32 +511,6 @@ def _evaluate_sql(reading_ids: list, now: datetime | None = None,
             {row[4:] for row in rows if row[0] == "p"})
 
 
-def _bounds_breaches_python(readings: list[Reading], rule_rows: list[AlertRule]) -> list[tuple]:
-    """The same, in Python (SQLite: the demo); same semantics (rules.bounds_level)."""
-    by_pair: dict = defaultdict(list)
-    for rule in rule_rows:
-        if rule.kind == AlertRule.Kind.BOUNDS:
-            by_pair[(rule.enrollment_id, rule.indicator_id)].append(rule)
-    out = []
-    for reading in readings:
-        for rule in by_pair[(reading.enrollment_id, reading.indicator_id)]:
-            level = rules.bounds_level(reading.value, _bounds(rule))
-            if level:
-                out.append((reading.pk, rule.pk, level))
-    return out
-
-
-def _claim(reading_ids: list, now: datetime | None = None) -> list[tuple]:
-    """Mark the readings evaluated and return them (id, enrollment, indicator, time, value);
-    SQLite (the demo) only: PostgreSQL claims inside _EVALUATE_SQL."""
-    now = now or timezone.now()
-    rows = list(Reading.objects.select_for_update().filter(
-        pk__in=reading_ids, evaluated_at__isnull=True).values_list(
-        "id", "enrollment_id", "indicator_id", "measured_at", "value"))
-    Reading.objects.filter(pk__in=[r[0] for r in rows]).update(evaluated_at=now)
-    return rows
-
-
 @transaction.atomic
 def evaluate_readings(*, tenant_id, reading_ids: list, measured=None) -> int:
     """Evaluate new readings against their patients' active rules, set-based: the batch is
@@ -575,6 +520,7 @@ def evaluate_readings(*, tenant_id, reading_ids: list, measured=None) -> int:
     rule). ``measured``: the readings' (first, last) measurement times when known (the
     claim then reads only their months' partitions). Returns the number of new breach
     events."""
+    tenant_id = tenant_id if isinstance(tenant_id, UUID) else UUID(str(tenant_id))  # a task's
     with tenant_context(tenant_id):
         return _evaluate(tenant_id, reading_ids, measured=measured)
 
@@ -584,66 +530,12 @@ def _evaluate(tenant_id, reading_ids: list, *, alerts: list | None = None,
     """evaluate_readings' work, inside the caller's transaction and tenant context: the
     readings claimed are marked evaluated at ``now``; the alerts touched are appended to
     ``alerts`` when given."""
-    from django.db import connection
-
     if not reading_ids:
         return 0
-    if connection.vendor == "postgresql":
-        found, pairs = _evaluate_sql(reading_ids, now, measured)
-    else:
-        claimed = _claim(reading_ids, now)
-        pairs = {(row[1], row[2]) for row in claimed}
-        enrollment_ids = {row[1] for row in claimed}
-        readings = [Reading(pk=i, enrollment_id=e, indicator_id=ind, measured_at=at,
-                            value=v) for i, e, ind, at, v in claimed]
-        active = list(AlertRule.objects.filter(
-            active=True, enrollment_id__in=enrollment_ids,
-            kind__in=[AlertRule.Kind.BOUNDS, AlertRule.Kind.CHANGE]))
-        rules_by_id = {r.pk: r for r in active}
-        found = [(reading_id, rule_id, level, rules_by_id[rule_id].enrollment_id,
-                  rules_by_id[rule_id].indicator_id) for reading_id, rule_id, level
-                 in _bounds_breaches_python(readings, active)]
-        change_rules = [r for r in active if r.kind == AlertRule.Kind.CHANGE]
-        if change_rules:
-            found += [(reading_id, rule.pk, level, rule.enrollment_id, rule.indicator_id)
-                      for rule, reading_id, level in _change_breaches(claimed, change_rules)]
+    found, pairs = _evaluate_sql(reading_ids, now, measured)
     if not pairs:
         return 0
-    new = _attach(tenant_id, found, alerts=alerts)
-    if connection.vendor != "postgresql":
-        _resolve_missing(pairs)  # PostgreSQL: inside _EVALUATE_SQL
-    return new
-
-
-def _change_breaches(claimed: list[tuple], change_rules: list[AlertRule]) -> list[tuple]:
-    """Window rules (e.g. +2 kg in 72 h) for the claimed readings they concern, with their
-    history fetched in one query."""
-    pairs = {(r.enrollment_id, r.indicator_id) for r in change_rules}
-    concerned = [row for row in claimed if (row[1], row[2]) in pairs]
-    if not concerned:
-        return []
-    window = max(r.window_hours or 0 for r in change_rules)
-    earliest = min(row[3] for row in concerned) - timedelta(hours=window)
-    latest = max(row[3] for row in concerned)
-    history: dict = defaultdict(list)
-    for h in Reading.objects.filter(
-            enrollment_id__in={p[0] for p in pairs}, indicator_id__in={p[1] for p in pairs},
-            measured_at__gte=earliest, measured_at__lte=latest).values_list(
-            "id", "enrollment_id", "indicator_id", "measured_at", "value"):
-        history[(h[1], h[2])].append(h)
-    by_pair: dict = defaultdict(list)
-    for rule in change_rules:
-        by_pair[(rule.enrollment_id, rule.indicator_id)].append(rule)
-    out = []
-    for reading_id, enrollment_id, indicator_id, at, value in concerned:
-        past = [(h[3], h[4]) for h in history[(enrollment_id, indicator_id)]
-                if h[0] != reading_id]
-        for rule in by_pair[(enrollment_id, indicator_id)]:
-            change = rules.Change(rule.amount, timedelta(hours=rule.window_hours),
-                                  rule.direction or "rise")
-            if rules.change_breached((at, value), past, change):
-                out.append((rule, reading_id, rules.WARNING))
-    return out
+    return _attach(tenant_id, found, alerts=alerts)
 
 
 #: The alerts and events of the breaches in the CTE ``b`` (reading_id, rule_id, level,
@@ -785,7 +677,7 @@ def patient_measurement_ingest(*, tenant_id, user: User, indicator_code: str, va
     from constel.audit import current_actor
 
     now = timezone.now()
-    if connection.vendor != "postgresql" or measured_at > now + FUTURE_TOLERANCE:
+    if measured_at > now + FUTURE_TOLERANCE:
         return None
     codes = measurement_codes(indicator_code)
     try:
@@ -861,59 +753,19 @@ def _attach(tenant_id, breaches: list[tuple], *, alerts: list | None = None) -> 
     if not breaches:
         return 0
     now = timezone.now()
-    if connection.vendor == "postgresql":
-        user_id, job = current_actor()
-        with connection.cursor() as cursor:
-            cursor.execute(_ATTACH_SQL, {
-                "tenant": tenant_id, "now": now, "user": user_id, "job": job,
-                "readings": [b[0] for b in breaches], "rules": [b[1] for b in breaches],
-                "levels": [b[2] for b in breaches], "enrollments": [b[3] for b in breaches],
-                "indicators": [b[4] for b in breaches]})
-            rows = cursor.fetchall()
-        if alerts is not None:
-            alerts.extend(Alert(pk=pk, tenant_id=tenant_id, level=level, status=state,
-                                indicator_id=indicator) for _n, pk, level, state, indicator
-                          in rows)
-        return rows[0][0] if rows else 0
-    # SQLite (the demo): the same through the ORM.
-    worst: dict = {}
-    where: dict = {}
-    for _reading, rule_id, level, enrollment_id, indicator_id in breaches:
-        worst[rule_id] = rules.worst(worst.get(rule_id), level)
-        where[rule_id] = (enrollment_id, indicator_id)
-    open_alerts = {a.rule_id: a for a in Alert.objects.select_for_update().filter(
-        rule_id__in=worst).exclude(status=Alert.Status.CLOSED)}
-    for rid in worst:
-        if rid not in open_alerts:
-            open_alerts[rid] = Alert.objects.create(
-                tenant_id=tenant_id, enrollment_id=where[rid][0], rule_id=rid,
-                indicator_id=where[rid][1], level=worst[rid], opened_at=now)
-        elif rules.LEVELS[worst[rid]] > rules.LEVELS.get(open_alerts[rid].level, 0):
-            open_alerts[rid].level = worst[rid]
-            open_alerts[rid].save(update_fields=["level"])
-    events = [AlertEvent(tenant_id=tenant_id, alert=open_alerts[rule_id], rule_id=rule_id,
-                         reading_id=reading_id, level=level)
-              for reading_id, rule_id, level, _e, _i in breaches]
-    seen = set(AlertEvent.objects.filter(reading_id__in={e.reading_id for e in events})
-               .values_list("reading_id", "rule_id"))
-    fresh = [e for e in events if (e.reading_id, e.rule_id) not in seen]
-    AlertEvent.objects.bulk_create(fresh, ignore_conflicts=True)
+    user_id, job = current_actor()
+    with connection.cursor() as cursor:
+        cursor.execute(_ATTACH_SQL, {
+            "tenant": tenant_id, "now": now, "user": user_id, "job": job,
+            "readings": [b[0] for b in breaches], "rules": [b[1] for b in breaches],
+            "levels": [b[2] for b in breaches], "enrollments": [b[3] for b in breaches],
+            "indicators": [b[4] for b in breaches]})
+        rows = cursor.fetchall()
     if alerts is not None:
-        alerts.extend(open_alerts.values())
-    return len(fresh)
-
-
-def _resolve_missing(pairs: set[tuple]) -> None:
-    """A new reading resolves the missing-data alert of its indicator (no GP letter);
-    SQLite (the demo) only."""
-    for alert in Alert.objects.select_for_update().filter(
-            rule__kind=AlertRule.Kind.MISSING, enrollment_id__in={p[0] for p in pairs},
-            indicator_id__in={p[1] for p in pairs}).exclude(status=Alert.Status.CLOSED):
-        if (alert.enrollment_id, alert.indicator_id) in pairs:
-            alert.status = Alert.Status.CLOSED
-            alert.outcome = Alert.Outcome.RESOLVED_BY_READING
-            alert.closed_at = timezone.now()
-            alert.save()
+        alerts.extend(Alert(pk=pk, tenant_id=tenant_id, level=level, status=state,
+                            indicator_id=indicator) for _n, pk, level, state, indicator
+                      in rows)
+    return rows[0][0] if rows else 0
 
 
 #: How far back the sweep looks for readings no worker evaluated (BRIN range on entered_at);

@@ -151,9 +151,8 @@ class Command(BaseCommand):
             written += self._readings(tenant, step)
             self.stdout.write(f"tenant {tenant.slug}: readings in {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.stdout.write(f"ANALYZE {time.perf_counter() - t:.1f} s")
         self.stdout.write(self.style.SUCCESS(
             f"{o['patients']:,} patients in {o['tenants']} tenants, {written:,} readings, "
@@ -355,8 +354,6 @@ class Command(BaseCommand):
             return cursor.rowcount
 
     def _sizes(self) -> None:
-        if connection.vendor != "postgresql":
-            return
         with connection.cursor() as cursor:
             # the readings are partitioned: their size is the sum over the partitions
             cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database())), "

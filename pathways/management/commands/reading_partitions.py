@@ -14,7 +14,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
 from pathways.partitions import NotOwner, partitions_create, partitions_detach, partitions_list
 
@@ -46,9 +45,6 @@ class Command(BaseCommand):
                             help=f"allow detaching months of the last {KEEP_MONTHS} months")
 
     def handle(self, *args, **o):
-        if connection.vendor != "postgresql":
-            self.stdout.write("Readings are partitioned on PostgreSQL only: nothing to do.")
-            return
         if o["list"]:
             for p in partitions_list():
                 label = f"{p.month:%Y-%m}" if p.month else "default"
