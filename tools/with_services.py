@@ -139,7 +139,7 @@ def start_postgres(*, work: Path = WORK, port: int = PG_PORT,
             CREATE ROLE constel_app LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB;
           END IF;
         END $$;"""])
-    exists = _run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{database}'",
+    exists = _run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{database}'",  # noqa: S608
                    "-t"]).stdout
     if not exists.strip():
         _run([*psql, f"CREATE DATABASE {database} OWNER constel_owner"])
