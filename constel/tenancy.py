@@ -129,11 +129,27 @@ def _on_connection_created(sender: Any, connection: Any, **kwargs: Any) -> None:
     # A connection opened inside a tenant context (or reopened after a failure) must carry it.
     if _state_guard not in connection.execute_wrappers:
         connection.execute_wrappers.insert(0, _state_guard)
+    if not getattr(connection, "_constel_savepoint_hook", False):
+        _forget_state_on_savepoint_rollback(connection)
     connection._constel_txn_state = None
     if _tenant_id.get() is not None or _user_id.get() is not None:
         _apply_to_connection(connection)
     else:
         connection._constel_durable = (None, None)  # a new session: nothing set
+
+
+def _forget_state_on_savepoint_rollback(connection: Any) -> None:
+    """A rollback to a savepoint undoes the settings made since, inside a transaction that
+    stays open: what was believed set there is no longer known (the next statement sets the
+    context's state again)."""
+    original = connection._savepoint_rollback
+
+    def _savepoint_rollback(sid: str) -> None:
+        original(sid)
+        connection._constel_txn_state = None
+
+    connection._savepoint_rollback = _savepoint_rollback
+    connection._constel_savepoint_hook = True
 
 
 def _apply_to_open_connections(*, resetting: bool = False) -> None:

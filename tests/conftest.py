@@ -63,6 +63,31 @@ def other_world(other_tenant) -> World:
     return world_factory(other_tenant, patient_name="LEAR")
 
 
+@pytest.fixture(scope="module")
+def module_worlds(django_db_setup, django_db_blocker):
+    """(world, other_world) built once for a module whose tests only read them or change
+    them inside their own transaction (the access matrix: ~2,000 requests on one world).
+
+    Setup data the way Django's setUpTestData keeps it: inside an outer transaction rolled
+    back when the module ends; each test runs in a savepoint of it, rolled back after the
+    test, so a test still sees the world as built. Use through module-level fixtures named
+    ``world`` / ``other_world`` that also ask for ``db``."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # as TestCase's own: durable blocks inside are allowed
+        outer.__enter__()
+        try:
+            built = (world_factory(tenant_factory("clinavenir", "Constel'Action — Clinavenir")),
+                     world_factory(tenant_factory("lear", "Programme Lear"),
+                                   patient_name="LEAR"))
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
 @pytest.fixture
 def in_tenant():
     """``with in_tenant(t): ...`` — read as that tenant would."""

@@ -16,6 +16,17 @@ OURS = ("constel", "patients", "pathways", "billing", "portal")
 R = Role
 
 
+# One world per module (and xdist worker), each test in a savepoint of it (conftest).
+@pytest.fixture
+def world(module_worlds, db) -> World:
+    return module_worlds[0]
+
+
+@pytest.fixture
+def other_world(module_worlds, db) -> World:
+    return module_worlds[1]
+
+
 def _view_module(callback) -> str:
     for attr in ("cls", "view_class"):
         if hasattr(callback, attr):

@@ -284,3 +284,19 @@ def test_savepoints_rolled_back_cannot_bring_back_a_context_left(transactional_d
             assert world.patient.birth_name not in names()
         assert names() == set()
     assert names() == set()
+
+
+def test_a_rollback_to_a_savepoint_does_not_leave_a_believed_tenant_state(world):
+    """A savepoint rolled back undoes the tenant setting made after it while the transaction
+    stays open: the next query in that tenant's context must set it again, not trust it
+    (else row-level security hides the tenant's own rows — or shows another's)."""
+    from django.db import transaction
+
+    from patients.models import Patient
+
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        with tenant_context(world.tenant):
+            assert Patient.objects.filter(pk=world.patient.pk).exists()
+            transaction.savepoint_rollback(sid)
+            assert Patient.objects.filter(pk=world.patient.pk).exists()
