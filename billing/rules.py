@@ -8,19 +8,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from constel.dates import add_months
+
 CENT = Decimal("0.01")
-
-
-def add_months(day: date, months: int) -> date:
-    """Same day ``months`` later (clamped to the month's last day)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def period_containing(day: date, *, anchor: date, calendar: bool = False) -> tuple[date, date]:

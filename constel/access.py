@@ -17,6 +17,7 @@ import enum
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -134,7 +135,7 @@ def sees_whole_tenant(membership: Membership) -> bool:
 
 def patients_in_scope(membership: Membership) -> QuerySet[Patient]:
     """The patients this membership may see at all, by relation (DESIGN §3)."""
-    from patients.models import Patient
+    Patient = apps.get_model("patients", "Patient")  # noqa: N806 (a model class)
 
     qs = Patient.objects.for_tenant(membership.tenant_id)
     role = Role(membership.role)
@@ -151,7 +152,7 @@ def patients_in_scope(membership: Membership) -> QuerySet[Patient]:
     if role == Role.PATIENT:
         # The patient's own record, or the one a carer was given a login to: a UNION of
         # two index lookups (an OR with EXISTS would scan every patient of the tenant).
-        from patients.models import CarerAccess
+        CarerAccess = apps.get_model("patients", "CarerAccess")  # noqa: N806
 
         own = Patient.objects.filter(user_id=membership.user_id).order_by().values("pk")
         carer = CarerAccess.objects.filter(user_id=membership.user_id,
@@ -165,7 +166,8 @@ def acting_for(membership: Membership) -> list[tuple[Patient, bool]]:
     """The patients a patient-role login acts for, as (patient, is_own_record): its own
     record first, then those it is a carer of (DESIGN §3: such a login always says for
     whom; a reading is filed on the one named, never on a guess)."""
-    from patients.models import CarerAccess, Patient
+    Patient = apps.get_model("patients", "Patient")  # noqa: N806
+    CarerAccess = apps.get_model("patients", "CarerAccess")  # noqa: N806
 
     if Role(membership.role) != Role.PATIENT:
         return []

@@ -7,10 +7,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.urls import include, path
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions, permissions
-from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from constel.access import Cap, has_cap
@@ -41,43 +39,6 @@ def exception_handler(exc: Exception, context: dict) -> Any:
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     return drf_exception_handler(exc, context)
-
-
-router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
-
-
-def _register() -> None:
-    from pathways.api import ActivityViewSet, CarePlanViewSet, EnrollmentViewSet
-    from pathways.api_telefollowup import AlertViewSet, ReadingViewSet
-    from patients.api import PatientViewSet, ProfessionalViewSet
-
-    # Readings first: the patients' devices post them all day (URLs are tried in order).
-    router.register("readings", ReadingViewSet, basename="reading")
-    router.register("patients", PatientViewSet, basename="patient")
-    router.register("enrollments", EnrollmentViewSet, basename="enrollment")
-    router.register("professionals", ProfessionalViewSet, basename="professional")
-    router.register("care-plans", CarePlanViewSet, basename="care-plan")
-    router.register("activities", ActivityViewSet, basename="activity")
-    router.register("alerts", AlertViewSet, basename="alert")
-    from billing.api import StatementViewSet
-
-    router.register("claims/statements", StatementViewSet, basename="claim-statement")
-
-
-_register()
-
-
-def _extra() -> list:
-    from django.urls import re_path
-
-    from billing.api import StatementViewSet
-
-    return [re_path(r"^claims/statements/(?P<pk>[0-9a-f-]{36})/export\.(?P<fmt>csv|xlsx|pdf)$",
-                    StatementViewSet.as_view({"get": "export"}), name="claim-statement-export")]
-
-
-api_urlpatterns = [*_extra(), path("", include(router.urls))]
 
 
 class PersonalTokenScheme(OpenApiAuthenticationExtension):

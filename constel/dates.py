@@ -127,3 +127,15 @@ def local_time(moment: datetime, tenant: Any = None) -> datetime:
 def at(day: date, clock: time, tenant: Any = None) -> datetime:
     """The aware instant of ``day`` at ``clock`` in the programme's zone."""
     return datetime.combine(day, clock, tzinfo=programme_zone(tenant))
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day ``months`` later (clamped to the month's last day)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.apps import apps
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from constel.models import AccessLog, Tenant
@@ -15,7 +16,7 @@ def access_log_search(
 ) -> QuerySet[AccessLog]:
     from django.db.models import Q
 
-    from patients.models import Patient
+    Patient = apps.get_model("patients", "Patient")  # noqa: N806 (a model class)
 
     patients = Patient.objects.for_tenant(tenant)
     rows = (

@@ -5,11 +5,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from constel import views
-from constel.api import api_urlpatterns
-from portal import views as portal_views
 
 urlpatterns = [
-    path("api/v1/", include(api_urlpatterns)),  # first: the busiest (tried in order)
+    # The API first: the busiest (tried in order), the readings' route first of all.
+    path("api/v1/", include("pathways.api_urls")),
+    path("api/v1/", include("patients.api_urls")),
+    path("api/v1/", include("billing.api_urls")),
     path("", views.home, name="home"),
     path("tenant/", views.tenant_choose, name="tenant_choose"),
     path("healthz", views.healthz, name="healthz"),
@@ -18,12 +19,11 @@ urlpatterns = [
     path("settings/", include("constel.settings_urls")),
     path("patients/", include("patients.urls")),
     path("pathway/", include("pathways.urls")),
-    path("portal/invitation/<slug:tenant_slug>/<str:token>/", portal_views.invitation_accept,
-         name="invitation_accept"),
+    path("portal/invitation/", include("portal.invitation_urls")),
     path("portal/", include("portal.urls")),
     path("gp/", include("portal.gp_urls")),
     path("billing/", include("billing.urls")),
-    path("fhir/R4/", include("pathways.fhir_urls")),
+    path("fhir/R4/", include("fhir_r4.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api_schema"), name="api_docs"),
     path("accounts/sessions/", views.sessions, name="usersessions_list"),  # before allauth's

@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from constel.roles import Role
 from tests.factories import World
 
-OURS = ("constel", "patients", "pathways", "billing", "portal")
+OURS = ("constel", "patients", "pathways", "billing", "portal", "fhir_r4", "demo")
 R = Role
 
 

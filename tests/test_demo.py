@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from constel import demo
 from constel.models import Tenant, User
 from constel.tenancy import tenant_context
+from demo import data as demo
 
 pytestmark = pytest.mark.django_db
 

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "pathways",
     "billing",
     "portal",
+    "fhir_r4",
+    "demo",
 ]
 
 MIDDLEWARE = [

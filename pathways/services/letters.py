@@ -238,7 +238,7 @@ def periodic_reports(*, tenant: Tenant, today=None) -> int:
     safe."""
     from django.utils.translation import gettext as _
 
-    from billing.rules import add_months
+    from constel.dates import add_months
     from pathways.models import Activity, Alert, EnrollmentTransition, Phase
 
     today = today or dates.today()

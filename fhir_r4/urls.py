@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways import views_fhir
+from fhir_r4 import views as views_fhir
 
 app_name = "fhir"
 urlpatterns = [

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from constel import demo
+from demo import data as demo
 
 
 class Command(BaseCommand):
