@@ -18,6 +18,7 @@ urlpatterns = [
     path("privacy/", views.privacy, name="privacy"),
     path("settings/", include("constel.settings_urls")),
     path("patients/", include("patients.urls")),
+    path("pathway/", include("engagement.urls")),  # messages and contents (same paths)
     path("pathway/", include("pathways.urls")),
     path("portal/invitation/", include("portal.invitation_urls")),
     path("portal/", include("portal.urls")),

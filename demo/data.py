@@ -570,8 +570,8 @@ def _engagement(tenant: Tenant, rng: random.Random, *, nurse: User) -> None:
     """Messages between patients and the nurse (one unread on each side for the demo
     patient), EPICES answers for a few patients (one in precarity)."""
     from constel.tenancy import tenant_context
-    from pathways.models import Questionnaire
-    from pathways.services.engagement import (
+    from engagement.models import Questionnaire
+    from engagement.services import (
         content_assign,
         content_create,
         epices_record,

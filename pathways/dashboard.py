@@ -35,6 +35,7 @@ def _aware(d: date, end: bool = False) -> datetime:
 
 
 def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
+    from engagement.models import Questionnaire, QuestionnaireResponse
     from pathways.models import (
         Activity,
         Alert,
@@ -44,8 +45,6 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
         Hospitalisation,
         LabResult,
         Phase,
-        Questionnaire,
-        QuestionnaireResponse,
         Reading,
     )
     from patients.models import Convention, Diagnosis, GroupPeriod, Patient

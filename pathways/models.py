@@ -495,15 +495,7 @@ class FinalAssessment(TenantOwned):
     history = clinical_history()
 
 
-from pathways.models_engagement import (  # noqa: E402,F401
-    ContentAssignment,
-    ContentItem,
-    EvaluationExport,
-    Message,
-    MessageAttachment,
-    Questionnaire,
-    QuestionnaireResponse,
-)
+from pathways.models_evaluation import EvaluationExport  # noqa: E402,F401
 from pathways.models_letters import Letter, LetterTemplate  # noqa: E402,F401
 from pathways.models_telefollowup import (  # noqa: E402,F401  (registered with this app)
     Alert,

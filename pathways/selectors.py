@@ -94,7 +94,8 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
 
     from django.db.models import Case, IntegerField, Value, When
 
-    from pathways.models import Alert, Letter, Message
+    from engagement.models import Message
+    from pathways.models import Alert, Letter
 
     def shown(patient_path, *fields):
         """The columns the page shows: ``fields`` and the patient's name (each section

@@ -12,20 +12,12 @@ urlpatterns = [
     path("<uuid:enrollment_id>/exit/", views.exit_, name="exit"),
 ]
 
-from pathways import views_care, views_messages  # noqa: E402
+from pathways import views_care, views_evaluation  # noqa: E402
 
 urlpatterns += [
     path("worklist/", views_care.worklist, name="worklist"),
-    path("messages/<uuid:patient_id>/", views_messages.patient_messages,
-         name="patient_messages"),
-    path("messages/attachments/<uuid:attachment_id>/", views_messages.message_attachment,
-         name="message_attachment"),
-    path("contents/", views_messages.contents, name="contents"),
-    path("evaluation/export/", views_messages.evaluation_export, name="evaluation_export"),
-    path("evaluation/dashboard/", views_messages.programme_dashboard, name="dashboard"),
-    path("contents/<uuid:item_id>/video/", views_messages.content_video, name="content_video"),
-    path("messages/<uuid:patient_id>/give-content/", views_messages.content_assign,
-         name="content_assign"),
+    path("evaluation/export/", views_evaluation.evaluation_export, name="evaluation_export"),
+    path("evaluation/dashboard/", views_evaluation.programme_dashboard, name="dashboard"),
     path("<uuid:enrollment_id>/", views_care.enrollment_detail, name="enrollment"),
     path("<uuid:enrollment_id>/transition/", views_care.transition, name="transition"),
     path("<uuid:enrollment_id>/pps/new/", views_care.care_plan_new, name="care_plan_new"),

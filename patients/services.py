@@ -540,14 +540,8 @@ def patient_data_zip(*, patient) -> bytes:
     questionnaires — for the portal's download and for staff answering a request."""
     from constel.pdf import render as render_pdf
     from constel.utils import safe_filename
-    from pathways.models import (
-        Alert,
-        CarePlan,
-        Letter,
-        Message,
-        QuestionnaireResponse,
-        Reading,
-    )
+    from engagement.models import Message, QuestionnaireResponse
+    from pathways.models import Alert, CarePlan, Letter, Reading
 
     tenant = Tenant.objects.get(pk=patient.tenant_id)
     buf = io.BytesIO()
@@ -618,7 +612,7 @@ def anonymise(*, patient: Patient) -> None:
     """Once the retention period is over: the identity goes (and its history), messages and
     attachments go, portal and carer logins close; what remains (pathway dates, readings,
     claims already paid) no longer designates anyone."""
-    from pathways.models import Message
+    from engagement.models import Message
     from patients.models import CarerAccess
 
     with tenant_context(patient.tenant_id):

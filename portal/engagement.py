@@ -16,12 +16,9 @@ from django.views.decorators.http import require_http_methods
 from constel import dates
 from constel.access import Cap, membership_required
 from constel.utils import field_errors
-from pathways.models import (
-    Activity,
-    Message,
-    MessageAttachment,
-)
-from pathways.services import engagement
+from engagement import services as engagement
+from engagement.models import Message, MessageAttachment
+from pathways.models import Activity
 from portal.views import portal_patient
 
 
@@ -55,7 +52,7 @@ def attachment(request: HttpRequest, attachment_id) -> HttpResponse:
         a = MessageAttachment.objects.get(pk=attachment_id, message__patient=patient)
     except (MessageAttachment.DoesNotExist, ValidationError, ValueError) as exc:
         raise Http404 from exc
-    from pathways.views_messages import attachment_response
+    from engagement.views import attachment_response
 
     return attachment_response(a)
 
@@ -221,7 +218,7 @@ def _questionnaire_page(request, questionnaire, *, patient=None, done: str):
 @membership_required(cap=Cap.PORTAL)
 @require_http_methods(["GET", "POST"])
 def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
-    from pathways.models import Questionnaire
+    from engagement.models import Questionnaire
 
     patient = portal_patient(request)
     q = Questionnaire.objects.filter(code=code, audience="patient", active=True).first()
@@ -233,7 +230,7 @@ def questionnaire(request: HttpRequest, code: str) -> HttpResponse:
 @membership_required(cap=Cap.GP_SPACE)
 @require_http_methods(["GET", "POST"])
 def gp_questionnaire(request: HttpRequest, code: str) -> HttpResponse:
-    from pathways.models import Questionnaire
+    from engagement.models import Questionnaire
 
     q = Questionnaire.objects.filter(code=code, audience="gp", active=True).first()
     if q is None:
@@ -243,7 +240,7 @@ def gp_questionnaire(request: HttpRequest, code: str) -> HttpResponse:
 
 @membership_required(cap=Cap.PORTAL)
 def contents(request: HttpRequest) -> HttpResponse:
-    from pathways.models import ContentAssignment
+    from engagement.models import ContentAssignment
 
     patient = portal_patient(request)
     given = ContentAssignment.objects.filter(patient=patient).select_related("item")
@@ -254,7 +251,7 @@ def contents(request: HttpRequest) -> HttpResponse:
 def content_video(request: HttpRequest, assignment_id) -> HttpResponse:
     from django.http import FileResponse
 
-    from pathways.models import ContentAssignment
+    from engagement.models import ContentAssignment
 
     patient = portal_patient(request)
     try:

@@ -62,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
                .filter(gp__user=request.user, status__in=[GpAgreement.Status.REQUESTED,
                                                           GpAgreement.Status.PHONE])
                .select_related("enrollment__patient"))
-    from pathways.models import Questionnaire
+    from engagement.models import Questionnaire
 
     surveys = (Questionnaire.objects.for_tenant(request.tenant)
                .filter(audience="gp", active=True)

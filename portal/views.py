@@ -85,14 +85,9 @@ def act_for(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     """What to do today: readings due, the next appointment, unread messages, a
     questionnaire to fill."""
-    from pathways.models import (
-        Activity,
-        AlertRule,
-        Questionnaire,
-        QuestionnaireResponse,
-        Reading,
-    )
-    from pathways.services.engagement import unread_count
+    from engagement.models import Questionnaire, QuestionnaireResponse
+    from engagement.services import unread_count
+    from pathways.models import Activity, AlertRule, Reading
 
     patient = portal_patient(request)
     now = timezone.now()

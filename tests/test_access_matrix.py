@@ -12,7 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from constel.roles import Role
 from tests.factories import World
 
-OURS = ("constel", "patients", "pathways", "billing", "portal", "fhir_r4", "demo")
+OURS = ("constel", "patients", "pathways", "engagement", "billing", "portal", "fhir_r4", "demo")
 R = Role
 
 
@@ -156,7 +156,7 @@ def _attachment(w: World):
     """A PDF the world's patient sent to the care team."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from pathways.services.engagement import message_send
+    from engagement.services import message_send
 
     message = message_send(patient=w.patient, author=w.user(R.PATIENT), from_patient=True,
                            body="Mon ordonnance", attachment=SimpleUploadedFile(
@@ -173,7 +173,7 @@ MP4 = b"\0\0\0\x18ftypmp42" + b"\0" * 64
 def _content(w: World):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from pathways.services.engagement import content_assign, content_create
+    from engagement.services import content_assign, content_create
 
     item = content_create(tenant=w.tenant, title="Marcher après 70 ans", body="",
                           video=SimpleUploadedFile("marche.mp4", MP4), actor=None)
@@ -371,10 +371,10 @@ ACCESS: dict[str, Entry] = {
     "portal:contents": Entry(ok={R.PATIENT: 200}),
     "portal:content_video": Entry(ok={R.PATIENT: 200}, scoped=True,
                                   kwargs=lambda w: {"assignment_id": _content(w).pk}),
-    "pathways:contents": Entry(ok=roles(200, CLINICAL_TEAM)),
-    "pathways:content_video": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
+    "engagement:contents": Entry(ok=roles(200, CLINICAL_TEAM)),
+    "engagement:content_video": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
                                     kwargs=lambda w: {"item_id": _content(w).item_id}),
-    "pathways:content_assign": Entry(ok=roles(302, CLINICAL_TEAM), method="post",
+    "engagement:content_assign": Entry(ok=roles(302, CLINICAL_TEAM), method="post",
                                      kwargs=_patient, scoped=True),
     # The staff-side export is the privacy officer's only (DESIGN §3); without the request
     # it answers, back to the form (302).
@@ -388,9 +388,9 @@ ACCESS: dict[str, Entry] = {
     "portal:questionnaire": Entry(ok={R.PATIENT: 200},
                                   kwargs=lambda w: {"code": "prem-suivi"}),
     "gp:questionnaire": Entry(ok={R.GP: 200}, kwargs=lambda w: {"code": "satisfaction-mt"}),
-    "pathways:patient_messages": Entry(ok=roles(200, CLINICAL_TEAM), kwargs=_patient,
+    "engagement:patient_messages": Entry(ok=roles(200, CLINICAL_TEAM), kwargs=_patient,
                                        scoped=True),
-    "pathways:message_attachment": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
+    "engagement:message_attachment": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
                                          kwargs=lambda w: {"attachment_id": _attachment(w)}),
     "pathways:dashboard": Entry(ok={R.PROGRAMME_MANAGER: 200}, leak_check=True),
     "pathways:evaluation_export": Entry(ok=roles(200, R.PROGRAMME_MANAGER, R.EVALUATOR),

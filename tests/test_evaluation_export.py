@@ -90,8 +90,9 @@ def test_retention_dry_run_then_anonymisation(world, capsys):
 
     from django.core.management import call_command
 
-    from pathways.models import Enrollment, Message
-    from pathways.services.engagement import message_send
+    from engagement.models import Message
+    from engagement.services import message_send
+    from pathways.models import Enrollment
     from patients.models import Patient
 
     message_send(patient=world.patient, author=world.user(Role.PATIENT), from_patient=True,

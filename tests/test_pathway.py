@@ -373,6 +373,7 @@ def test_worklist_lists_a_row_in_every_section_from_the_columns_it_selected(
     and per column, otherwise)."""
     from django.db.models import Model
 
+    from engagement.models import Message
     from pathways.models import (
         Alert,
         AlertRule,
@@ -382,7 +383,6 @@ def test_worklist_lists_a_row_in_every_section_from_the_columns_it_selected(
         EquipmentLoan,
         Indicator,
         Letter,
-        Message,
     )
     from pathways.services import enrollment_include, enrollment_propose
     from patients.services import patient_create

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways.models import Message, MessageAttachment, QuestionnaireResponse
-from pathways.services.engagement import epices_record, epices_score, message_send
+from engagement.models import Message, MessageAttachment, QuestionnaireResponse
+from engagement.services import epices_record, epices_score, message_send
 
 PDF = b"%PDF-1.4\n% a small document\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -31,15 +31,15 @@ def test_patient_writes_and_the_nurse_answers_with_unread_counts(client, login, 
     assert sent.status_code == 302
     login(nurse)
     worklist = client.get(reverse("pathways:worklist")).content.decode()
-    assert reverse("pathways:patient_messages", args=[world.patient.pk]) in worklist
-    thread = client.get(reverse("pathways:patient_messages", args=[world.patient.pk]))
+    assert reverse("engagement:patient_messages", args=[world.patient.pk]) in worklist
+    thread = client.get(reverse("engagement:patient_messages", args=[world.patient.pk]))
     assert "oublié ma séance" in thread.content.decode()
     with tenant_context(world.tenant):
         assert Message.objects.get(from_patient=True).read_by == nurse
         attachment = MessageAttachment.objects.get()
-    download = client.get(reverse("pathways:message_attachment", args=[attachment.pk]))
+    download = client.get(reverse("engagement:message_attachment", args=[attachment.pk]))
     assert download.content == PDF and download["Content-Type"] == "application/pdf"
-    client.post(reverse("pathways:patient_messages", args=[world.patient.pk]),
+    client.post(reverse("engagement:patient_messages", args=[world.patient.pk]),
                 {"body": "Pas de souci, nous la reprogrammons."})
     login(patient_user)
     home = client.get(reverse("portal:home")).content.decode()
@@ -237,8 +237,8 @@ def test_gp_answers_the_satisfaction_questionnaire_of_table_14(client, login, wo
 
 
 def test_questionnaire_answers_out_of_range_are_refused_naming_the_question(world):
-    from pathways.models import Questionnaire
-    from pathways.services.engagement import questionnaire_answer
+    from engagement.models import Questionnaire
+    from engagement.services import questionnaire_answer
 
     with tenant_context(world.tenant):
         prom = Questionnaire.objects.get(code="prom-eva")
@@ -297,7 +297,7 @@ def test_a_carer_gets_their_own_login_recorded_as_such_and_can_lose_it(
         message = Message.objects.get(patient=world.patient)
     assert message.author_id == carer.pk and message.from_patient
     login(world.user(Role.NURSE_COORDINATOR))
-    thread = client.get(reverse("pathways:patient_messages", args=[world.patient.pk]))
+    thread = client.get(reverse("engagement:patient_messages", args=[world.patient.pk]))
     assert "Sophie" in thread.content.decode()
     client.post(reverse("patients:carer_revoke", args=[world.patient.pk, access.pk]))
     login(carer)
@@ -308,18 +308,18 @@ MP4 = b"\0\0\0\x18ftypmp42" + b"\0" * 64
 
 
 def test_team_uploads_a_video_gives_it_and_the_patient_watches_it(client, login, world):
-    from pathways.models import ContentAssignment
+    from engagement.models import ContentAssignment
 
     login(world.user(Role.NURSE_COORDINATOR))
-    bad = client.post(reverse("pathways:contents"), {
+    bad = client.post(reverse("engagement:contents"), {
         "title": "Marche", "video": SimpleUploadedFile("marche.mp4", b"not a video")})
     assert bad.status_code == 400
-    client.post(reverse("pathways:contents"), {
+    client.post(reverse("engagement:contents"), {
         "title": "Marcher après 70 ans", "body": "Dix minutes par jour, puis vingt.",
         "video": SimpleUploadedFile("marche.mp4", MP4)})
-    page = client.get(reverse("pathways:patient_messages", args=[world.patient.pk]))
+    page = client.get(reverse("engagement:patient_messages", args=[world.patient.pk]))
     item_id = page.context["contents"][0].pk
-    client.post(reverse("pathways:content_assign", args=[world.patient.pk]), {"item": item_id})
+    client.post(reverse("engagement:content_assign", args=[world.patient.pk]), {"item": item_id})
     login(world.user(Role.PATIENT))
     body = client.get(reverse("portal:contents")).content.decode()
     assert "Marcher après 70 ans" in body and "<video" in body

@@ -28,12 +28,12 @@ CASES = [
     ("referrals inbox", "pathways:referrals", None, R.NURSE_COORDINATOR, ""),
     ("professionals directory", "patients:professionals", None, R.NURSE_COORDINATOR, ""),
     ("group sessions", "pathways:group_sessions", None, R.NURSE_COORDINATOR, ""),
-    ("contents", "pathways:contents", None, R.NURSE_COORDINATOR, ""),
+    ("contents", "engagement:contents", None, R.NURSE_COORDINATOR, ""),
     ("patient page", "patients:detail", lambda w: {"patient_id": w.patient.pk},
      R.NURSE_COORDINATOR, ""),
     ("enrollment page", "pathways:enrollment", lambda w: {"enrollment_id": w.enrollment.pk},
      R.NURSE_COORDINATOR, ""),
-    ("patient's messages (staff)", "pathways:patient_messages",
+    ("patient's messages (staff)", "engagement:patient_messages",
      lambda w: {"patient_id": w.patient.pk}, R.NURSE_COORDINATOR, ""),
     ("GP's patients", "gp:home", None, R.GP, ""),
     ("GP's letters", "gp:letters", None, R.GP, ""),
@@ -62,9 +62,9 @@ CASES = [
 
 def _grow(world: World, patients: int, tag: str) -> None:
     """More of everything the list pages show."""
+    from engagement.services import message_send
     from pathways.models import AlertRule, Indicator
     from pathways.services.activities import activity_plan
-    from pathways.services.engagement import message_send
     from pathways.services.telefollowup import evaluate_readings, reading_record
 
     now = timezone.now()

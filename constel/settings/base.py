@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "constel",
     "patients",
     "pathways",
+    "engagement",
     "billing",
     "portal",
     "fhir_r4",

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.manager
-import pathways.models_engagement
+import engagement.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('title', models.CharField(max_length=200, verbose_name='title')),
                 ('body', models.TextField(blank=True, verbose_name='text')),
-                ('video', models.FileField(blank=True, max_length=300, storage=pathways.models_engagement._private_storage, upload_to=pathways.models_engagement._content_path, verbose_name='video')),
+                ('video', models.FileField(blank=True, max_length=300, storage=engagement.models._private_storage, upload_to=engagement.models._content_path, verbose_name='video')),
                 ('video_type', models.CharField(blank=True, max_length=20)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),

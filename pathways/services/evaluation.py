@@ -75,14 +75,8 @@ def parse_period(raw_start: str, raw_end: str) -> tuple[date, date]:
 
 @transaction.atomic
 def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> bytes:
-    from pathways.models import (
-        Activity,
-        Alert,
-        Enrollment,
-        EvaluationExport,
-        QuestionnaireResponse,
-        Reading,
-    )
+    from engagement.models import QuestionnaireResponse
+    from pathways.models import Activity, Alert, Enrollment, EvaluationExport, Reading
     from patients.models import Diagnosis, GroupPeriod
 
     with tenant_context(tenant):

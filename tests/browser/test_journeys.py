@@ -64,8 +64,8 @@ def _shot(page, name: str) -> None:
 
 
 def test_patient_on_a_phone_enters_readings_and_answers_a_message(browser, live_server, world):
+    from engagement.services import message_send
     from pathways.models import Reading
-    from pathways.services.engagement import message_send
 
     message_send(patient=world.patient, author=world.user(Role.NURSE_COORDINATOR),
                  from_patient=False, body="Bonjour Madame, pensez à votre pesée du matin.")

@@ -95,7 +95,7 @@ def world_factory(tenant: Tenant | None = None, *, patient_name: str = "DUPONT")
     from billing.services import catalogue_load
 
     catalogue_load(tenant=tenant)
-    from pathways.services.engagement import questionnaires_load
+    from engagement.services import questionnaires_load
 
     questionnaires_load(tenant=tenant)
     services.purposes_load(tenant=tenant)

@@ -142,7 +142,7 @@ def test_gp_never_opens_the_back_office_pages(client, login, world, name):
 # --- Finding 6: the file name a clinician saves ---------------------------------------------
 
 def test_an_attachments_name_cannot_choose_what_the_nurses_browser_saves(client, login, world):
-    from pathways.services.engagement import message_send
+    from engagement.services import message_send
 
     evil = 'evil.html"; filename*=UTF-8\'\'evil.html; x=".pdf'
     message = message_send(patient=world.patient, author=world.user(Role.PATIENT),
@@ -152,7 +152,7 @@ def test_an_attachments_name_cannot_choose_what_the_nurses_browser_saves(client,
     with tenant_context(world.tenant):
         attachment = message.attachments.get()
     login(world.user(Role.NURSE_COORDINATOR))
-    response = client.get(reverse("pathways:message_attachment", args=[attachment.pk]))
+    response = client.get(reverse("engagement:message_attachment", args=[attachment.pk]))
     header = response["Content-Disposition"]
     assert response.status_code == 200
     # one plain file name, saved with the extension of what the content is (a PDF)

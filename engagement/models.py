@@ -1,5 +1,8 @@
 """The patient's exchanges with the care team (DESIGN §8): secure messages with attachments,
-and questionnaires answered on the portal (EPICES precarity score)."""
+educational contents, and questionnaires answered on the portal (EPICES precarity score).
+
+Moved out of ``pathways`` without touching the tables: each model keeps its ``db_table``
+(and its history's), so row-level security and the history stay as they were."""
 
 from __future__ import annotations
 
@@ -25,9 +28,10 @@ class Message(TenantOwned):
     read_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+")
 
-    history = clinical_history()
+    history = clinical_history(table_name="pathways_historicalmessage")
 
     class Meta:
+        db_table = "pathways_message"
         ordering = ["sent_at"]
         indexes = [models.Index(fields=["tenant", "patient", "from_patient", "read_at"])]
 
@@ -39,6 +43,9 @@ class MessageAttachment(TenantOwned):
     size = models.PositiveIntegerField()
     data = models.BinaryField()
     sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = "pathways_messageattachment"
 
 
 def _private_storage():
@@ -66,6 +73,7 @@ class ContentItem(TenantOwned):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "pathways_contentitem"
         ordering = ["title"]
 
     def __str__(self) -> str:
@@ -84,6 +92,7 @@ class ContentAssignment(TenantOwned):
     opened_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        db_table = "pathways_contentassignment"
         ordering = ["-assigned_at"]
         constraints = [models.UniqueConstraint(fields=["tenant", "item", "patient"],
                                                name="content_assigned_once")]
@@ -106,6 +115,7 @@ class Questionnaire(TenantOwned):
     active = models.BooleanField(default=True)
 
     class Meta:
+        db_table = "pathways_questionnaire"
         ordering = ["audience", "title"]
         constraints = [models.UniqueConstraint(fields=["tenant", "code"],
                                                name="questionnaire_unique_code")]
@@ -132,6 +142,7 @@ class QuestionnaireResponse(TenantOwned):
                                     on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        db_table = "pathways_questionnaireresponse"
         ordering = ["-answered_at"]
 
     @property
@@ -139,18 +150,3 @@ class QuestionnaireResponse(TenantOwned):
         """(question, answer) for a defined questionnaire, in order."""
         questions = self.questionnaire.questions if self.questionnaire_id else []
         return list(zip(questions, self.answers, strict=False))
-
-
-class EvaluationExport(TenantOwned):
-    """Every pseudonymised export for the evaluation: who, when, which period, how much."""
-
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
-                           related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    period_start = models.DateField()
-    period_end = models.DateField()
-    patients = models.PositiveIntegerField()
-    excluded_objections = models.PositiveIntegerField()
-
-    class Meta:
-        ordering = ["-at"]

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from constel.models import User
 from constel.tenancy import tenant_context
-from pathways.models import Message, MessageAttachment, QuestionnaireResponse
+from engagement.models import Message, MessageAttachment, QuestionnaireResponse
 from patients.models import Patient
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
@@ -175,7 +175,7 @@ DEFAULT_QUESTIONNAIRES = [
 
 
 def questionnaires_load(*, tenant) -> int:
-    from pathways.models import Questionnaire
+    from engagement.models import Questionnaire
 
     with tenant_context(tenant):
         for q in DEFAULT_QUESTIONNAIRES:
@@ -247,7 +247,7 @@ def _video_type(head: bytes) -> str | None:
 def content_create(*, tenant, title: str, body: str, video, actor: User):
     """A text, optionally with an MP4 / WebM video (at most 200 MB, recognised by its
     content)."""
-    from pathways.models import ContentItem
+    from engagement.models import ContentItem
 
     title = (title or "").strip()
     if not title:
@@ -275,7 +275,7 @@ def content_create(*, tenant, title: str, body: str, video, actor: User):
 
 @transaction.atomic
 def content_assign(*, item, patient: Patient, actor: User):
-    from pathways.models import ContentAssignment
+    from engagement.models import ContentAssignment
 
     if item.tenant_id != patient.tenant_id:
         raise ValidationError({"item": _("Unknown content.")})
