@@ -86,13 +86,14 @@ def main() -> int:
 
     from constel.models import Tenant
     from constel.tenancy import tenant_context
-    from pathways.models import AlertRule, Enrollment, Indicator, Reading
-    from pathways.services.telefollowup import (
+    from pathways.models import Enrollment
+    from patients.models import Patient
+    from telemonitoring.models import AlertRule, Indicator, Reading
+    from telemonitoring.services import (
         _EVALUATE_SQL,
         evaluate_readings,
         indicators_load,
     )
-    from patients.models import Patient
 
     rng = random.Random(args.seed)
     t = time.perf_counter()
@@ -129,7 +130,7 @@ def main() -> int:
         buf = io.StringIO()
         per = max(1, args.readings // args.patients)
         ids, times = [], []
-        from pathways.partitions import partitions_create
+        from telemonitoring.partitions import partitions_create
 
         partitions_create(first_month=(now - timedelta(hours=per * 12 + 24 * 31)).date())
         for e in enrollments:

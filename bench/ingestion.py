@@ -45,9 +45,10 @@ def _setup(url: str, patients: int) -> list[dict]:
     from constel.models import ApiToken, Tenant, User
     from constel.roles import Role
     from constel.tenancy import tenant_context
-    from pathways.models import AlertRule, Enrollment, Indicator
-    from pathways.services.telefollowup import indicators_load
+    from pathways.models import Enrollment
     from patients.models import Patient
+    from telemonitoring.models import AlertRule, Indicator
+    from telemonitoring.services import indicators_load
 
     call_command("migrate", verbosity=0)
     tenant = Tenant.objects.create(slug="bench", name="Bench", operator="bench",

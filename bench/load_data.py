@@ -63,7 +63,8 @@ def explain_pages(prefix: str) -> None:
 
     from constel.models import Tenant
     from constel.tenancy import tenant_context
-    from pathways.models import Alert, AlertRule, Enrollment, Reading
+    from pathways.models import Enrollment
+    from telemonitoring.models import Alert, AlertRule, Reading
 
     tenant = Tenant.objects.filter(slug=f"{prefix}-1").first()
     if tenant is None:
@@ -109,7 +110,7 @@ def explain_pages(prefix: str) -> None:
 
 
 def _explain_sweep() -> None:
-    """The sweep's queries as pathways.services.telefollowup builds them now: the function
+    """The sweep's queries as telemonitoring.services builds them now: the function
     timed as the sweep runs it (best of 3), then each of its statements explained."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -117,7 +118,7 @@ def _explain_sweep() -> None:
 
     from constel.models import Tenant
     from constel.tenancy import tenant_context
-    from pathways.services.telefollowup import missing_rules_with_last_reading
+    from telemonitoring.services import missing_rules_with_last_reading
 
     with tenant_context(Tenant.objects.get(slug="load-1")):
         runs = []

@@ -39,9 +39,10 @@ def run(size: int, seed: int) -> dict:
     from constel.models import Tenant, User
     from constel.roles import Role
     from constel.tenancy import tenant_context
-    from pathways.models import Activity, Alert, AlertRule, CarePlan, Enrollment, Indicator
-    from pathways.services.telefollowup import indicators_load
+    from pathways.models import Activity, CarePlan, Enrollment
     from patients.models import Patient
+    from telemonitoring.models import Alert, AlertRule, Indicator
+    from telemonitoring.services import indicators_load
 
     connection.close()
     call_command("migrate", verbosity=0)

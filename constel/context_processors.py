@@ -12,7 +12,7 @@ def tenancy(request: Any) -> dict[str, Any]:
     caps = {cap.name: has_cap(membership, cap) for cap in Cap}
     open_alerts = None
     if caps.get("ALERT_HANDLE"):
-        Alert = apps.get_model("pathways", "Alert")  # noqa: N806 (a model class)
+        Alert = apps.get_model("telemonitoring", "Alert")  # noqa: N806 (a model class)
 
         open_alerts = (Alert.objects.for_tenant(membership.tenant_id)
                        .exclude(status=Alert.Status.CLOSED).count())

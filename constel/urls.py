@@ -7,7 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from constel import views
 
 urlpatterns = [
-    # The API first: the busiest (tried in order), the readings' route first of all.
+    # The API first: the busiest (tried in order), telefollow-up's first (readings).
+    path("api/v1/", include("telemonitoring.api_urls")),
     path("api/v1/", include("pathways.api_urls")),
     path("api/v1/", include("patients.api_urls")),
     path("api/v1/", include("billing.api_urls")),

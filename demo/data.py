@@ -96,7 +96,7 @@ def _tenants() -> tuple[Tenant, Tenant]:
 def load(*, seed: int = 51, patients_per_tenant: int = 40) -> list[DemoLogin]:
     """Every step of phase 0 in each tenant; Constel'Action's window closed on 2026-03-02,
     so its inclusions are dated before it, while Cardio+ still includes."""
-    from pathways.partitions import partitions_create
+    from telemonitoring.partitions import partitions_create
 
     rng = random.Random(seed)
     logins: list[DemoLogin] = []
@@ -211,7 +211,7 @@ def _patients(tenant, rng, sites, gps, pros, count, domain, logins) -> None:
 
     groups = table4() if tenant.slug == "constel-action" else CARDIO_PLUS_PATHOLOGIES
     pathologies_load(tenant=tenant, groups=groups)
-    from pathways.services.telefollowup import indicators_load
+    from telemonitoring.services import indicators_load
 
     indicators_load(tenant=tenant)
     from constel.tenancy import tenant_context
@@ -458,8 +458,9 @@ def _readings(tenant: Tenant, rng: random.Random, *, nurse, medco) -> None:
     from simple_history.utils import bulk_create_with_history
 
     from constel.tenancy import tenant_context
-    from pathways.models import Alert, AlertRule, Enrollment, Reading
-    from pathways.services.telefollowup import (
+    from pathways.models import Enrollment
+    from telemonitoring.models import Alert, AlertRule, Reading
+    from telemonitoring.services import (
         FOLLOWING_PHASES,
         alert_close,
         alert_escalate,

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_GET
 from constel.access import Cap, clinical_scope_filter, has_cap, patients_in_scope
 from constel.utils import is_uuid
 from fhir_r4 import mapping as fhir
-from pathways.models import Alert, CarePlan, Reading
+from pathways.models import CarePlan
+from telemonitoring.models import Alert, Reading
 
 CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 BASE = "/fhir/R4/"

@@ -38,16 +38,15 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
     from engagement.models import Questionnaire, QuestionnaireResponse
     from pathways.models import (
         Activity,
-        Alert,
         CarePlan,
         Enrollment,
         GoalReview,
         Hospitalisation,
         LabResult,
         Phase,
-        Reading,
     )
     from patients.models import Convention, Diagnosis, GroupPeriod, Patient
+    from telemonitoring.models import Alert, Reading
 
     enrollments = Enrollment.objects.filter(included_on__isnull=False)
     if site_id:
@@ -116,7 +115,7 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
     followed = enrollments.filter(phase__in=[Phase.FOLLOW_UP_Y1, Phase.ANNUAL_UPDATE,
                                              Phase.FOLLOW_UP_Y2, Phase.FINAL_ASSESSMENT])
     days = (end - start).days + 1
-    from pathways.models import AlertRule  # noqa: I001
+    from telemonitoring.models import AlertRule  # noqa: I001
 
     # Expected: for each missing-data rule, the days it was in force within the period
     # divided by its interval (a rule set last week expects a week of readings, not years).

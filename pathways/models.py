@@ -497,10 +497,3 @@ class FinalAssessment(TenantOwned):
 
 from pathways.models_evaluation import EvaluationExport  # noqa: E402,F401
 from pathways.models_letters import Letter, LetterTemplate  # noqa: E402,F401
-from pathways.models_telefollowup import (  # noqa: E402,F401  (registered with this app)
-    Alert,
-    AlertEvent,
-    AlertRule,
-    Indicator,
-    Reading,
-)

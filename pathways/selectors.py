@@ -95,7 +95,8 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
     from django.db.models import Case, IntegerField, Value, When
 
     from engagement.models import Message
-    from pathways.models import Alert, Letter
+    from pathways.models import Letter
+    from telemonitoring.models import Alert
 
     def shown(patient_path, *fields):
         """The columns the page shows: ``fields`` and the patient's name (each section
@@ -202,8 +203,8 @@ def reading_charts(*, enrollment: Enrollment, days: int = 90) -> list[dict]:
 
     from django.utils.safestring import mark_safe
 
-    from pathways.charts import svg_chart
-    from pathways.models import AlertEvent, AlertRule, Reading
+    from telemonitoring.charts import svg_chart
+    from telemonitoring.models import AlertEvent, AlertRule, Reading
 
     since = timezone.now() - timedelta(days=days)
     rows = (Reading.objects.filter(enrollment=enrollment, measured_at__gte=since)

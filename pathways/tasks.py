@@ -20,39 +20,6 @@ def remind_gps() -> int:
     return fan_out(remind_gps_of_tenant)
 
 
-@tenant_task(name="pathways.evaluate_readings", acks_late=True, time_limit=120,
-             soft_time_limit=100, autoretry_for=(ConnectionError,), retry_backoff=True,
-             max_retries=5)
-def evaluate_readings_task(tenant_id: str, reading_ids: list[str],
-                           measured: list[str] | None = None) -> int:
-    """``measured``: the readings' first and last measurement times (ISO), so the claim
-    reads only their months' partitions; absent (older messages): every partition."""
-    from pathways.services.telefollowup import evaluate_readings
-
-    return evaluate_readings(tenant_id=tenant_id, reading_ids=reading_ids, measured=measured)
-
-
-@tenant_task(name="pathways.sweep_tenant", acks_late=True, time_limit=300)
-def sweep_tenant(tenant_id: str) -> dict:
-    from pathways.services.telefollowup import sweep
-
-    return sweep(tenant=Tenant.objects.get(pk=tenant_id))
-
-
-@app.task(name="pathways.reading_partitions", acks_late=True, time_limit=600)
-def reading_partitions() -> int:
-    """Daily: the readings' monthly partitions created ahead (no tenant: catalogue only)."""
-    from pathways.partitions import partitions_create
-
-    return partitions_create()
-
-
-@app.task(name="pathways.sweep")
-def sweep_all() -> int:
-    """Missing data, late evaluations and auto-escalation, one task per tenant."""
-    return fan_out(sweep_tenant)
-
-
 # Routed to the "letters" queue by CELERY_TASK_ROUTES (settings).
 @tenant_task(name="pathways.send_letter", acks_late=True, time_limit=120, soft_time_limit=100,
              autoretry_for=(OSError, ConnectionError, TimeoutError),

@@ -19,9 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from constel.access import Cap, get_patient_object_or_404, membership_required, within_scope
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import field_errors
-from pathways.models import Alert, Reading
-from pathways.services import telefollowup
 from pathways.views_care import _enrollment, _messages_from
+from telemonitoring import services as telefollowup
+from telemonitoring.models import Alert, Reading
 
 
 def _alerts(request: HttpRequest):

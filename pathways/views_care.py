@@ -36,13 +36,13 @@ from pathways.models import (
     GoalReview,
     GroupSession,
     Hospitalisation,
-    Indicator,
     Phase,
     TimeEntry,
 )
 from pathways.services import activities as activity_services
 from pathways.services import care_plans, care_records, enrollments
 from patients.models import Professional
+from telemonitoring.models import Indicator
 
 
 def _enrollment(request: HttpRequest, enrollment_id, cap: Cap = Cap.PATIENT_CLINICAL):
@@ -168,8 +168,8 @@ def _care_plan(request: HttpRequest, care_plan_id, cap: Cap = Cap.PATIENT_CLINIC
 @membership_required(cap=Cap.BACK_OFFICE)
 def care_plan_detail(request: HttpRequest, care_plan_id: str) -> HttpResponse:
     plan = _care_plan(request, care_plan_id)
-    from pathways.models import Indicator
-    from pathways.services.telefollowup import PPS_INDICATORS
+    from telemonitoring.models import Indicator
+    from telemonitoring.services import PPS_INDICATORS
 
     catalogue = {i.code: i for i in Indicator.objects.for_tenant(request.tenant)}
     threshold_rows = []

@@ -28,7 +28,8 @@ def _gp_professional(request: HttpRequest) -> Professional:
 
 @membership_required(cap=Cap.GP_SPACE)
 def home(request: HttpRequest) -> HttpResponse:
-    from pathways.models import Alert, Letter
+    from pathways.models import Letter
+    from telemonitoring.models import Alert
 
     enrollments = Enrollment.objects.filter(patient=OuterRef("pk")).order_by("-created_at")
     # Open alerts are counted only where the GP may see them online (agreement, no
@@ -205,8 +206,9 @@ def patient(request: HttpRequest, patient_id) -> HttpResponse:
     outcome (only where the patient agreed to the GP's online access), the letters."""
     from constel.access import can_see_clinical, log_patient_read
     from pathways import selectors
-    from pathways.models import Alert, CarePlan, Letter
+    from pathways.models import CarePlan, Letter
     from patients.models import Patient
+    from telemonitoring.models import Alert
 
     try:
         p = patients_in_scope(request.membership).get(pk=patient_id)

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from constel.access import Cap, membership_required
-from pathways.models import Indicator, Reading
-from pathways.services.telefollowup import following_enrollment, reading_record
 from portal.views import is_own_record, portal_choices, portal_patient
+from telemonitoring.models import Indicator, Reading
+from telemonitoring.services import following_enrollment, reading_record
 
 
 @membership_required(cap=Cap.PORTAL)

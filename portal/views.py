@@ -87,7 +87,8 @@ def home(request: HttpRequest) -> HttpResponse:
     questionnaire to fill."""
     from engagement.models import Questionnaire, QuestionnaireResponse
     from engagement.services import unread_count
-    from pathways.models import Activity, AlertRule, Reading
+    from pathways.models import Activity
+    from telemonitoring.models import AlertRule, Reading
 
     patient = portal_patient(request)
     now = timezone.now()

@@ -12,7 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from constel.roles import Role
 from tests.factories import World
 
-OURS = ("constel", "patients", "pathways", "engagement", "billing", "portal", "fhir_r4", "demo")
+OURS = ("constel", "patients", "pathways", "telemonitoring", "engagement", "billing", "portal",
+        "fhir_r4", "demo")
 R = Role
 
 
@@ -108,14 +109,14 @@ def _plan(w: World) -> dict:
 
 def _an_alert(w: World):
     """A critical SpO2 alert of the world's patient."""
-    from pathways.services.telefollowup import evaluate_readings, reading_record
+    from telemonitoring.services import evaluate_readings, reading_record
 
     readings = reading_record(enrollment=w.enrollment, indicator_code="spo2", value="85",
                               measured_at=w.enrollment.created_at, entered_by=None,
                               source="portal")
     evaluate_readings(tenant_id=w.tenant.pk, reading_ids=[r.pk for r in readings])
     from constel.tenancy import tenant_context
-    from pathways.models import Alert
+    from telemonitoring.models import Alert
 
     with tenant_context(w.tenant):
         return Alert.objects.filter(enrollment=w.enrollment).values_list("pk", flat=True)[0]

@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
-from pathways.charts import svg_chart
+from telemonitoring.charts import svg_chart
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -19,7 +19,8 @@ from constel.tenancy import tenant_context
 
 PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["constel", "patients", "pathways", "billing", "portal"]
+APPS = ["constel", "patients", "pathways", "telemonitoring", "engagement", "billing", "portal",
+        "fhir_r4", "demo"]
 
 
 def paris(y, m, d, hh, mm) -> datetime:
@@ -163,8 +164,8 @@ def test_a_session_the_day_before_the_entry_is_still_refused(world):
 @pytest.mark.django_db
 @pytest.mark.parametrize("now", NIGHTS[:2], ids=lambda d: d.isoformat())
 def test_readings_now_and_yesterday_at_23_50(world, now):
-    from pathways.models import Reading
-    from pathways.services.telefollowup import reading_record
+    from telemonitoring.models import Reading
+    from telemonitoring.services import reading_record
 
     with time_machine.travel(now, tick=False):
         yesterday_2350 = dates.at(dates.today() - timedelta(days=1), time(23, 50))
@@ -180,7 +181,7 @@ def test_readings_now_and_yesterday_at_23_50(world, now):
 def test_readings_since_a_day_start_at_the_programmes_midnight(client, world, capsys):
     from django.core.management import call_command
 
-    from pathways.services.telefollowup import reading_record
+    from telemonitoring.services import reading_record
 
     with time_machine.travel(paris(2026, 12, 2, 0, 30), tick=False):
         for at in (paris(2026, 12, 1, 23, 50), paris(2026, 12, 2, 0, 10)):
@@ -267,8 +268,8 @@ def test_the_missing_data_sweep_counts_hours_not_days(world, now):
     """Readings at 23:50 the evening before are 40 minutes (or, across a clock change, an
     hour more or less) old at the night's sweep: no missing-data alert; three days later,
     one per followed indicator."""
-    from pathways.models import Alert
-    from pathways.services.telefollowup import reading_record_evaluated, sweep
+    from telemonitoring.models import Alert
+    from telemonitoring.services import reading_record_evaluated, sweep
 
     evening = dates.at(now.date() - timedelta(days=1), time(23, 50))
     with time_machine.travel(now, tick=False):

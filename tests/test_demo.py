@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_loads_and_a_portal_reading_opens_an_alert_the_nurse_sees(
         client, settings, django_capture_on_commit_callbacks):
-    from pathways.models import AlertEvent, AlertRule, Enrollment, Reading
+    from pathways.models import Enrollment
+    from telemonitoring.models import AlertEvent, AlertRule, Reading
 
     settings.CONSTEL_REQUIRE_STAFF_MFA = False
     logins = demo.load(patients_per_tenant=4)

@@ -118,7 +118,7 @@ def test_retention_dry_run_then_anonymisation(world, capsys):
 
 
 def test_programme_dashboard_figures_and_csv(client, login, world):
-    from pathways.services.telefollowup import evaluate_readings, reading_record
+    from telemonitoring.services import evaluate_readings, reading_record
 
     follow_up_patient(world, "DEUXIEME")
     readings = reading_record(enrollment=world.enrollment, indicator_code="spo2", value="86",

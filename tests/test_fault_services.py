@@ -49,7 +49,7 @@ def _token(world, capsys) -> str:
 
 def test_database_restart_during_a_burst_answers_503_then_recovers_losing_nothing(
         transactional_db, world, capsys):
-    from pathways.models import AlertEvent, Reading
+    from telemonitoring.models import AlertEvent, Reading
 
     ws = _services()
     if not _ours(ws, "DATABASE_URL", ws.PG_PORT):
@@ -93,9 +93,10 @@ def test_database_restart_during_a_burst_answers_503_then_recovers_losing_nothin
 
 def test_redis_down_while_readings_and_a_letter_are_written_nothing_is_lost(
         transactional_db, world, settings):
-    from pathways.models import Letter, Reading
+    from pathways.models import Letter
     from pathways.services.letters import letter_create, letters_reconcile
-    from pathways.services.telefollowup import reading_record, sweep
+    from telemonitoring.models import Reading
+    from telemonitoring.services import reading_record, sweep
 
     ws = _services()
     if not _ours(ws, "REDIS_URL", ws.REDIS_PORT):

@@ -31,8 +31,8 @@ def _database_url() -> str:
 
 
 def test_worker_killed_mid_burst_loses_and_duplicates_nothing(transactional_db, world):
-    from pathways.models import Alert, AlertEvent, Reading
-    from pathways.services.telefollowup import reading_record, sweep
+    from telemonitoring.models import Alert, AlertEvent, Reading
+    from telemonitoring.services import reading_record, sweep
 
     redis = os.environ.get("REDIS_URL")
     if not redis:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from fhir.resources.R4B import get_fhir_model_class
 
 from constel.roles import Role
-from pathways.services.telefollowup import evaluate_readings, reading_record
+from telemonitoring.services import evaluate_readings, reading_record
 
 
 def _valid(resource: dict):

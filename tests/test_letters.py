@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways.models import Alert, Letter
+from pathways.models import Letter
 from pathways.services.letters import letter_create, letter_send
-from pathways.services.telefollowup import (
+from telemonitoring.models import Alert
+from telemonitoring.services import (
     alert_close,
     alert_take,
     evaluate_readings,

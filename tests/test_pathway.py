@@ -374,18 +374,10 @@ def test_worklist_lists_a_row_in_every_section_from_the_columns_it_selected(
     from django.db.models import Model
 
     from engagement.models import Message
-    from pathways.models import (
-        Alert,
-        AlertRule,
-        ChecklistItem,
-        Enrollment,
-        Equipment,
-        EquipmentLoan,
-        Indicator,
-        Letter,
-    )
+    from pathways.models import ChecklistItem, Enrollment, Equipment, EquipmentLoan, Letter
     from pathways.services import enrollment_include, enrollment_propose
     from patients.services import patient_create
+    from telemonitoring.models import Alert, AlertRule, Indicator
 
     t, now = world.tenant, timezone.now()
     asked = {"pathologies": {"copd": False, "nash": False}, "medico_social": ["poor_access"]}

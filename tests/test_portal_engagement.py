@@ -202,7 +202,7 @@ def test_sms_reminder_the_day_before_once_and_the_patient_can_opt_out(client, lo
 
 
 def test_gp_patient_summary_respects_the_online_access_agreement(client, login, world):
-    from pathways.services.telefollowup import evaluate_readings, reading_record
+    from telemonitoring.services import evaluate_readings, reading_record
 
     readings = reading_record(enrollment=world.enrollment, indicator_code="spo2", value="86",
                               measured_at=timezone.now(), entered_by=None, source="portal")

@@ -63,9 +63,9 @@ CASES = [
 def _grow(world: World, patients: int, tag: str) -> None:
     """More of everything the list pages show."""
     from engagement.services import message_send
-    from pathways.models import AlertRule, Indicator
     from pathways.services.activities import activity_plan
-    from pathways.services.telefollowup import evaluate_readings, reading_record
+    from telemonitoring.models import AlertRule, Indicator
+    from telemonitoring.services import evaluate_readings, reading_record
 
     now = timezone.now()
     nurse = world.user(R.NURSE_COORDINATOR)

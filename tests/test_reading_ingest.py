@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways.models import Alert, AlertEvent, AlertRule, Reading
-from pathways.services.telefollowup import (
+from telemonitoring.models import Alert, AlertEvent, AlertRule, Reading
+from telemonitoring.services import (
     evaluate_readings,
     patient_measurement_ingest,
     reading_record,
@@ -106,7 +106,7 @@ def test_the_patients_one_statement_path_decides_what_the_worker_decides(world, 
 
 
 def test_the_one_statement_path_stores_what_the_checking_path_stores(world):
-    from pathways.api_telefollowup import reading_data
+    from telemonitoring.api import reading_data
     from tests.test_telefollowup import _add_blood_pressure
 
     _add_blood_pressure(world)
@@ -310,7 +310,7 @@ def test_token_login_in_one_round_trip_refuses_and_leaves_no_tenant_set(
 
 
 def test_the_answer_represents_readings_as_the_serializer_does(world):
-    from pathways.api_telefollowup import ReadingSerializer, reading_data
+    from telemonitoring.api import ReadingSerializer, reading_data
 
     readings, _alerts = reading_record_evaluated(**_fields(world, "body_weight", "70,25", 1))
     (reading,) = readings

@@ -1,4 +1,4 @@
-"""Readings partitioned by month on PostgreSQL (migration 0023, pathways.partitions)."""
+"""Readings partitioned by month on PostgreSQL (migration 0023, telemonitoring.partitions)."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ from django.utils import timezone
 
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways.models import Indicator, Reading
-from pathways.partitions import detach_before, partitions_list
-from pathways.services.telefollowup import _EVALUATE_SQL, evaluate_readings, reading_record
-from pathways.tasks import reading_partitions
+from telemonitoring.models import Indicator, Reading
+from telemonitoring.partitions import detach_before, partitions_list
+from telemonitoring.services import _EVALUATE_SQL, evaluate_readings, reading_record
+from telemonitoring.tasks import reading_partitions
 
 pytestmark = pytest.mark.postgres
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pathways.rules import (
+from telemonitoring.rules import (
     CRITICAL,
     WARNING,
     Bounds,

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways.models import Activity, Alert, AlertEvent, AlertRule, Reading
-from pathways.services.telefollowup import (
+from pathways.models import Activity
+from telemonitoring.models import Alert, AlertEvent, AlertRule, Reading
+from telemonitoring.services import (
     alert_close,
     alert_escalate,
     alert_take,
@@ -324,8 +325,8 @@ def test_api_alert_actions(client, login, world):
 def test_sql_bounds_agree_with_the_rules_reference(world):
     """The evaluation statement decides as pathways.rules.bounds_level, the written-down
     rule (edges included: a bound is in the band it opens)."""
-    from pathways import rules as reference
-    from pathways.services.telefollowup import _evaluate_sql
+    from telemonitoring import rules as reference
+    from telemonitoring.services import _evaluate_sql
 
     values = ["86", "88", "88.01", "91.99", "92", "92.01", "95", "100"]
     readings = [r for v in values for r in _read(world, "spo2", v)]
@@ -438,8 +439,8 @@ def test_sql_window_rules_agree_with_the_rules_reference(world):
     """The statement's window rules decide as pathways.rules.change_breached."""
     from datetime import timedelta
 
-    from pathways import rules as reference
-    from pathways.services.telefollowup import _evaluate_sql
+    from telemonitoring import rules as reference
+    from telemonitoring.services import _evaluate_sql
 
     series = [(80, "70.0"), (60, "70.5"), (40, "69.8"), (20, "71.0"), (1, "71.8"), (0, "72.1")]
     readings = [r for hours, v in series for r in _read(world, "body_weight", v, hours_ago=hours)]
@@ -470,8 +471,8 @@ def test_the_apis_enrollment_of_a_patient_login_matches_the_access_scope(world, 
     started)."""
     from constel.access import patients_in_scope
     from constel.models import Membership, User
-    from pathways.services.telefollowup import FOLLOWING_PHASES, enrollment_of_patient_login
     from patients.models import CarerAccess
+    from telemonitoring.services import FOLLOWING_PHASES, enrollment_of_patient_login
 
     def lookup(w, user):
         with tenant_context(w.tenant):
@@ -552,7 +553,7 @@ def test_the_reading_input_fields_are_fresh_for_each_post():
     """ReadingCreateSerializer copies its declared fields shallowly (the hot path): each
     instance still validates on its own and names its own wrong fields."""
     import constel.api  # noqa: F401 (loads the API's modules in their order)
-    from pathways.api_telefollowup import ReadingCreateSerializer
+    from telemonitoring.api import ReadingCreateSerializer
 
     bad = ReadingCreateSerializer(data={"indicator": "", "value": "95",
                                         "measured_at": "yesterday"})

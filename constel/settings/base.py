@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "constel",
     "patients",
     "pathways",
+    "telemonitoring",
     "engagement",
     "billing",
     "portal",
@@ -164,7 +165,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reading-partitions": {"task": "pathways.reading_partitions",
                            "schedule": crontab(hour=1, minute=30)},
 }
-#: Months of readings' partitions kept created ahead of the current one (pathways.partitions).
+#: Months of readings' partitions kept created ahead of the current one (telemonitoring.partitions).
 READING_PARTITIONS_AHEAD = env.int("READING_PARTITIONS_AHEAD", default=3)
 
 # --- Auth, allauth, MFA, lockout ----------------------------------------------------------

@@ -179,7 +179,7 @@ def care_plan_issue(*, care_plan: CarePlan, actor: User, on=None) -> CarePlan:
         plan.issued_by = actor
         plan.gp_status = CarePlan.GpStatus.PENDING
         plan.save()
-        from pathways.services.telefollowup import rules_from_care_plan
+        from telemonitoring.services import rules_from_care_plan
 
         rules_from_care_plan(care_plan=plan)
         from pathways.services.letters import letter_create
@@ -270,7 +270,7 @@ def care_plan_item_thresholds(*, item: CarePlanItem, thresholds: dict[str, dict]
     become the patient's rules when the version is issued."""
     from decimal import Decimal, InvalidOperation
 
-    from pathways.models import Indicator
+    from telemonitoring.models import Indicator
 
     with tenant_context(item.tenant_id):
         _editable(item.care_plan)

@@ -222,7 +222,8 @@ def enrollment_exit(*, enrollment: Enrollment, actor: User | None, reason: str,
 
 def exit_synthesis(enrollment: Enrollment, reason_label: str) -> str:
     """The synthesis of the data collected, for the exit letter."""
-    from pathways.models import Alert, CarePlan, FinalAssessment, Hospitalisation
+    from pathways.models import CarePlan, FinalAssessment, Hospitalisation
+    from telemonitoring.models import Alert
 
     lines = [_("Dear colleague,"), "",
              _("Your patient's follow-up in the programme ended on %(day)s (%(reason)s).")

@@ -76,8 +76,9 @@ def parse_period(raw_start: str, raw_end: str) -> tuple[date, date]:
 @transaction.atomic
 def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> bytes:
     from engagement.models import QuestionnaireResponse
-    from pathways.models import Activity, Alert, Enrollment, EvaluationExport, Reading
+    from pathways.models import Activity, Enrollment, EvaluationExport
     from patients.models import Diagnosis, GroupPeriod
+    from telemonitoring.models import Alert, Reading
 
     with tenant_context(tenant):
         enrollments = list(Enrollment.objects.filter(included_on__isnull=False,

@@ -239,7 +239,8 @@ def periodic_reports(*, tenant: Tenant, today=None) -> int:
     from django.utils.translation import gettext as _
 
     from constel.dates import add_months
-    from pathways.models import Activity, Alert, EnrollmentTransition, Phase
+    from pathways.models import Activity, EnrollmentTransition, Phase
+    from telemonitoring.models import Alert
 
     today = today or dates.today()
     months = tenant.periodic_report_months or 3

@@ -65,7 +65,7 @@ def _shot(page, name: str) -> None:
 
 def test_patient_on_a_phone_enters_readings_and_answers_a_message(browser, live_server, world):
     from engagement.services import message_send
-    from pathways.models import Reading
+    from telemonitoring.models import Reading
 
     message_send(patient=world.patient, author=world.user(Role.NURSE_COORDINATOR),
                  from_patient=False, body="Bonjour Madame, pensez à votre pesée du matin.")
@@ -127,8 +127,8 @@ def test_gp_validates_the_pps_and_opens_the_letter(browser, live_server, world, 
 
 
 def test_nurse_takes_and_closes_an_alert(browser, live_server, world, no_staff_mfa):
-    from pathways.models import Alert
-    from pathways.services.telefollowup import evaluate_readings, reading_record
+    from telemonitoring.models import Alert
+    from telemonitoring.services import evaluate_readings, reading_record
 
     readings = reading_record(enrollment=world.enrollment, indicator_code="spo2", value="86",
                               measured_at=world.enrollment.created_at, entered_by=None,

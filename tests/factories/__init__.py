@@ -89,7 +89,7 @@ def world_factory(tenant: Tenant | None = None, *, patient_name: str = "DUPONT")
     tenant = tenant or tenant_factory()
     site = services.site_create(tenant=tenant, name=f"Clinique {tenant.slug}", city="Toulouse")
     pathologies_load(tenant=tenant, groups=table4())
-    from pathways.services.telefollowup import indicators_load
+    from telemonitoring.services import indicators_load
 
     indicators_load(tenant=tenant)
     from billing.services import catalogue_load

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways.models import Alert, Reading
 from patients.models import CarerAccess
+from telemonitoring.models import Alert, Reading
 from tests.factories import follow_up_patient
 
 pytestmark = pytest.mark.django_db

@@ -61,7 +61,7 @@ def _send(client, case, auth):
 def _known_ids(world) -> dict[str, str]:
     """Real ids for the operations' {id}, by the path's first segment."""
     from constel.tenancy import tenant_context
-    from pathways.models import Alert, AlertRule
+    from telemonitoring.models import Alert, AlertRule
 
     with tenant_context(world.tenant):
         rule = AlertRule.objects.filter(enrollment=world.enrollment).first()

@@ -45,7 +45,7 @@ def test_gp_answer_with_a_wrong_body_is_a_400_and_the_pps_unchanged(client, worl
 
 
 def test_escalating_with_a_list_body_is_a_400(client, world, capsys):
-    from pathways.models import Alert, AlertRule
+    from telemonitoring.models import Alert, AlertRule
 
     with tenant_context(world.tenant):
         rule = AlertRule.objects.filter(enrollment=world.enrollment).first()

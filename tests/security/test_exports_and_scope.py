@@ -14,8 +14,9 @@ from django.utils import timezone
 from constel.models import AccessLog
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways.models import Activity, Alert, Letter
+from pathways.models import Activity, Letter
 from patients.models import Patient
+from telemonitoring.models import Alert
 from tests.factories import follow_up_patient
 
 pytestmark = pytest.mark.django_db
@@ -120,7 +121,7 @@ def test_gp_pps_page_and_summary_follow_the_agreement(client, login, world, thre
 def test_gp_home_counts_no_alert_of_a_patient_who_objects(client, login, world, three):
     _a, _b, c = three
     with tenant_context(world.tenant):
-        from pathways.models import AlertRule
+        from telemonitoring.models import AlertRule
 
         rule = AlertRule.objects.filter(enrollment=c, active=True).first()
         Alert.objects.create(tenant=world.tenant, enrollment=c, indicator=rule.indicator,

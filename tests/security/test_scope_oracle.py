@@ -66,7 +66,7 @@ def expected(role: Role, user_pk: int, kind: str, patients: list[Facts]) -> set:
 def population(world):
     """The world's patients and three more of its GP's: agreed, not agreed, objecting; each
     in follow-up with a reading that opened an alert."""
-    from pathways.services.telefollowup import reading_record_evaluated
+    from telemonitoring.services import reading_record_evaluated
 
     extra = {"ACCORD": (True, False), "SANSACCORD": (False, False), "OBJECTION": (True, True)}
     for name, (agreed, objects) in extra.items():
@@ -107,9 +107,9 @@ API = {  # endpoint: (kind, how a row names its patient, the patient path of its
                             ("pathways.CarePlan", "enrollment__patient")),
     "/api/v1/activities/": ("clinical", "enrollment",
                             ("pathways.Activity", "enrollment__patient")),
-    "/api/v1/alerts/": ("clinical", "enrollment", ("pathways.Alert", "enrollment__patient")),
+    "/api/v1/alerts/": ("clinical", "enrollment", ("telemonitoring.Alert", "enrollment__patient")),
     "/api/v1/readings/": ("clinical", "enrollment",
-                          ("pathways.Reading", "enrollment__patient")),
+                          ("telemonitoring.Reading", "enrollment__patient")),
 }
 
 

@@ -139,7 +139,7 @@ class Command(BaseCommand):
         step = max(600.0, rule_days * 86400.0 / max(1, o["readings"]))
         self.stdout.write(f"{rule_days:,.0f} rule-days of follow-up: one reading per rule "
                           f"every {step / 3600:.1f} h of its expected interval (daily rule)")
-        from pathways.partitions import partitions_create
+        from telemonitoring.partitions import partitions_create
 
         # PostgreSQL: the readings' monthly partitions over the whole span first (else every
         # reading older than this month lands in the default partition).
@@ -166,10 +166,11 @@ class Command(BaseCommand):
         from constel import services
         from constel.roles import Role
         from constel.tenancy import tenant_context
-        from pathways.models import AlertRule, CarePlan, Enrollment, Indicator
-        from pathways.services.telefollowup import indicators_load
+        from pathways.models import CarePlan, Enrollment
         from patients.catalogue import pathologies_load, table4
         from patients.models import Diagnosis, GroupPeriod, Pathology, Patient, Professional
+        from telemonitoring.models import AlertRule, Indicator
+        from telemonitoring.services import indicators_load
 
         tenant = services.tenant_create(
             slug=f"{o['prefix']}-{number}", name=f"Programme de charge {number}",
@@ -254,7 +255,7 @@ class Command(BaseCommand):
 
     def _alerts(self, tenant, rules, rng: random.Random) -> None:
         """Open alerts for about one patient in fifteen, in every state of the lifecycle."""
-        from pathways.models import Alert
+        from telemonitoring.models import Alert
 
         now = timezone.now()
         alerts = []
@@ -313,7 +314,7 @@ class Command(BaseCommand):
                                         key_hash=ApiToken.hash_key(key), prefix=key[4:12])
             tokens.append(key)
         with tenant_context(tenant):
-            from pathways.models import Indicator
+            from telemonitoring.models import Indicator
 
             followed_now = Enrollment.objects.filter(phase__in=["follow_up_y1", "follow_up_y2"])
             patients = [str(pk) for pk in followed_now.order_by("?")
@@ -330,7 +331,7 @@ class Command(BaseCommand):
 
     def _rule_days(self, tenants: list, today: date) -> float:
         from constel.tenancy import tenant_context
-        from pathways.models import AlertRule
+        from telemonitoring.models import AlertRule
 
         total = 0.0
         for tenant in tenants:

@@ -23,8 +23,9 @@ from constel.api_fields import TextField
 from constel.roles import Role
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import is_uuid
-from pathways.models import Alert, Enrollment, Reading
-from pathways.services import telefollowup
+from pathways.models import Enrollment
+from telemonitoring import services as telefollowup
+from telemonitoring.models import Alert, Reading
 
 
 class ReadingSerializer(serializers.Serializer):

@@ -1,4 +1,8 @@
-"""Telefollow-up (DESIGN §5): indicators, readings, per-patient rules, alerts."""
+"""Telefollow-up (DESIGN §5): indicators, readings, per-patient rules, alerts.
+
+Moved out of ``pathways`` without touching the tables: each model keeps its ``db_table``
+(and its history's), so row-level security, the readings' partitions and the SQL statements
+stay as they were."""
 
 from __future__ import annotations
 
@@ -31,6 +35,7 @@ class Indicator(TenantOwned):
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        db_table = "pathways_indicator"
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["tenant", "code"],
                                                name="indicator_unique_code")]
@@ -75,10 +80,11 @@ class Reading(TenantOwned):
         return user.get_full_name() or _("(unnamed account)")
 
     # Its history is read per reading (the correction trail): only the id is indexed.
-    history = clinical_history(no_db_index=["tenant", "enrollment", "indicator",
-                                            "entered_by"])
+    history = clinical_history(table_name="pathways_historicalreading",
+                               no_db_index=["tenant", "enrollment", "indicator", "entered_by"])
 
     class Meta:
+        db_table = "pathways_reading"
         ordering = ["-measured_at"]
         indexes = [
             models.Index(fields=["tenant", "enrollment", "indicator", "measured_at"]),
@@ -116,9 +122,10 @@ class AlertRule(TenantOwned):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    history = clinical_history()
+    history = clinical_history(table_name="pathways_historicalalertrule")
 
     class Meta:
+        db_table = "pathways_alertrule"
         indexes = [models.Index(fields=["tenant", "enrollment", "indicator", "active"])]
 
 
@@ -159,9 +166,10 @@ class Alert(TenantOwned):
     note = models.TextField(blank=True)
     gp_involvement = models.TextField(blank=True)
 
-    history = clinical_history()
+    history = clinical_history(table_name="pathways_historicalalert")
 
     class Meta:
+        db_table = "pathways_alert"
         ordering = ["-opened_at"]
         constraints = [models.UniqueConstraint(
             fields=["tenant", "rule"], condition=~models.Q(status="closed"),
@@ -183,6 +191,7 @@ class AlertEvent(TenantOwned):
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        db_table = "pathways_alertevent"
         constraints = [models.UniqueConstraint(
             fields=["tenant", "reading", "rule"], condition=models.Q(reading__isnull=False),
             name="alert_event_once_per_reading_rule")]

@@ -15,7 +15,12 @@ from datetime import UTC, date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from pathways.partitions import NotOwner, partitions_create, partitions_detach, partitions_list
+from telemonitoring.partitions import (
+    NotOwner,
+    partitions_create,
+    partitions_detach,
+    partitions_list,
+)
 
 #: A detach of a month more recent than this is refused without --force: the programme's
 #: evaluation reads two years of readings.

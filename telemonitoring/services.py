@@ -23,17 +23,9 @@ from constel.db import Prepared, from_row, select_columns
 from constel.models import Tenant, User
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways import rules
-from pathways.models import (
-    Activity,
-    Alert,
-    AlertRule,
-    CarePlan,
-    Enrollment,
-    Indicator,
-    Phase,
-    Reading,
-)
+from pathways.models import Activity, CarePlan, Enrollment, Phase
+from telemonitoring import rules
+from telemonitoring.models import Alert, AlertRule, Indicator, Reading
 
 LABELS = {
     "body_weight": "Poids", "systolic_bp": "Tension systolique",
@@ -257,7 +249,7 @@ def reading_record(*, enrollment: Enrollment, indicator_code: str, value, measur
     span = [measured_at.isoformat()] * 2
 
     def enqueue() -> None:
-        from pathways.tasks import evaluate_readings_task
+        from telemonitoring.tasks import evaluate_readings_task
 
         evaluate_readings_task.delay(tenant_id, ids, span)
 
@@ -982,7 +974,7 @@ def reading_correct(*, reading: Reading, value, by: User) -> Reading:
         span = [reading.measured_at.isoformat()] * 2
 
         def enqueue() -> None:
-            from pathways.tasks import evaluate_readings_task
+            from telemonitoring.tasks import evaluate_readings_task
 
             evaluate_readings_task.delay(tenant_id, [reading_id], span)
 
