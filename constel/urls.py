@@ -20,6 +20,7 @@ urlpatterns = [
     path("settings/", include("constel.settings_urls")),
     path("patients/", include("patients.urls")),
     path("pathway/", include("engagement.urls")),  # messages and contents (same paths)
+    path("pathway/", include("evaluation.urls")),  # dashboard and export (same paths)
     path("pathway/", include("pathways.urls")),
     path("portal/invitation/", include("portal.invitation_urls")),
     path("portal/", include("portal.urls")),

@@ -495,5 +495,4 @@ class FinalAssessment(TenantOwned):
     history = clinical_history()
 
 
-from pathways.models_evaluation import EvaluationExport  # noqa: E402,F401
 from pathways.models_letters import Letter, LetterTemplate  # noqa: E402,F401

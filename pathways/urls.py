@@ -12,12 +12,10 @@ urlpatterns = [
     path("<uuid:enrollment_id>/exit/", views.exit_, name="exit"),
 ]
 
-from pathways import views_care, views_evaluation  # noqa: E402
+from pathways import views_care  # noqa: E402
 
 urlpatterns += [
     path("worklist/", views_care.worklist, name="worklist"),
-    path("evaluation/export/", views_evaluation.evaluation_export, name="evaluation_export"),
-    path("evaluation/dashboard/", views_evaluation.programme_dashboard, name="dashboard"),
     path("<uuid:enrollment_id>/", views_care.enrollment_detail, name="enrollment"),
     path("<uuid:enrollment_id>/transition/", views_care.transition, name="transition"),
     path("<uuid:enrollment_id>/pps/new/", views_care.care_plan_new, name="care_plan_new"),

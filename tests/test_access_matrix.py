@@ -12,8 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from constel.roles import Role
 from tests.factories import World
 
-OURS = ("constel", "patients", "pathways", "telemonitoring", "engagement", "billing", "portal",
-        "fhir_r4", "demo")
+OURS = ("constel", "patients", "pathways", "telemonitoring", "engagement", "evaluation", "billing",
+        "portal", "fhir_r4", "demo")
 R = Role
 
 
@@ -393,8 +393,8 @@ ACCESS: dict[str, Entry] = {
                                        scoped=True),
     "engagement:message_attachment": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
                                          kwargs=lambda w: {"attachment_id": _attachment(w)}),
-    "pathways:dashboard": Entry(ok={R.PROGRAMME_MANAGER: 200}, leak_check=True),
-    "pathways:evaluation_export": Entry(ok=roles(200, R.PROGRAMME_MANAGER, R.EVALUATOR),
+    "evaluation:dashboard": Entry(ok={R.PROGRAMME_MANAGER: 200}, leak_check=True),
+    "evaluation:evaluation_export": Entry(ok=roles(200, R.PROGRAMME_MANAGER, R.EVALUATOR),
                                         leak_check=True),
     # FHIR: clinical data, the API's scope; errors are OperationOutcomes (401 anonymous).
     "fhir:patient": Entry(ok=roles(200, CLINICAL, R.GP), anonymous=401, scoped=True,

@@ -19,8 +19,8 @@ from constel.tenancy import tenant_context
 
 PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["constel", "patients", "pathways", "telemonitoring", "engagement", "billing", "portal",
-        "fhir_r4", "demo"]
+APPS = ["constel", "patients", "pathways", "telemonitoring", "engagement", "evaluation", "billing",
+        "portal", "fhir_r4", "demo"]
 
 
 def paris(y, m, d, hh, mm) -> datetime:
@@ -253,7 +253,7 @@ def test_a_phase_change_at_the_edge_is_dated_on_the_programmes_day(world, now, d
 
 @pytest.mark.django_db
 def test_the_dashboard_counts_an_inclusion_at_00_30_on_the_first_in_its_month(world):
-    from pathways.dashboard import _aware
+    from evaluation.dashboard import _aware
 
     with tenant_context(world.tenant):
         start = _aware(date(2026, 11, 1))

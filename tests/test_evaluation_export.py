@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways.models import EvaluationExport
-from pathways.services.evaluation import pseudonym
+from evaluation.models import EvaluationExport
+from evaluation.services import pseudonym
 from tests.factories import follow_up_patient
 
 
@@ -28,7 +28,7 @@ def test_export_is_pseudonymised_leaves_out_objections_and_is_logged(client, log
                    method="oral", actor=None)
     today = timezone.localdate()
     login(world.user(Role.EVALUATOR))
-    response = client.post(reverse("pathways:evaluation_export"),
+    response = client.post(reverse("evaluation:evaluation_export"),
                            {"start": f"{today.year - 1}-01-01", "end": today.isoformat()})
     assert response["Content-Type"] == "application/zip"
     z = zipfile.ZipFile(io.BytesIO(response.content))
@@ -49,7 +49,7 @@ def test_export_is_pseudonymised_leaves_out_objections_and_is_logged(client, log
 
 def test_a_period_that_does_not_parse_or_ends_before_it_starts(client, login, world):
     login(world.user(Role.PROGRAMME_MANAGER))
-    url = reverse("pathways:evaluation_export")
+    url = reverse("evaluation:evaluation_export")
     assert client.post(url, {"start": "2025-13-01", "end": "2025-12-31"}).status_code == 400
     backwards = client.post(url, {"start": "2025-06-01", "end": "2025-01-01"})
     assert backwards.status_code == 400 and 'aria-invalid="true"' in backwards.content.decode()
@@ -125,7 +125,7 @@ def test_programme_dashboard_figures_and_csv(client, login, world):
                               measured_at=timezone.now(), entered_by=None, source="portal")
     evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
     login(world.user(Role.PROGRAMME_MANAGER))
-    url = reverse("pathways:dashboard")
+    url = reverse("evaluation:dashboard")
     page = client.get(url)
     assert page.status_code == 200
     tables = {t.key: t for t in page.context["tables"]}

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "pathways",
     "telemonitoring",
     "engagement",
+    "evaluation",
     "billing",
     "portal",
     "fhir_r4",

@@ -140,7 +140,7 @@ def test_accepting_a_referral_twice_is_no_error(client, login, world):
 
 @pytest.mark.parametrize(("name", "params", "role"), [
     ("access_log", {"since": "0001-01-01", "until": "9999-12-31"}, Role.PRIVACY_OFFICER),
-    ("pathways:dashboard", {"start": "0001-01-01", "end": "9999-12-31"},
+    ("evaluation:dashboard", {"start": "0001-01-01", "end": "9999-12-31"},
      Role.PROGRAMME_MANAGER),
 ])
 def test_out_of_range_dates_on_pages_are_a_message(client, login, world, name, params, role):
@@ -152,7 +152,7 @@ def test_out_of_range_dates_on_pages_are_a_message(client, login, world, name, p
 
 def test_the_evaluator_export_with_an_out_of_range_period_is_a_message(client, login, world):
     login(world.user(Role.EVALUATOR))
-    response = client.post(reverse("pathways:evaluation_export"),
+    response = client.post(reverse("evaluation:evaluation_export"),
                            {"start": "0001-01-01", "end": "9999-12-31"})
     assert response.status_code in (200, 400)
     assert response.get("Content-Type", "").startswith("text/html")

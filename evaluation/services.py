@@ -76,7 +76,8 @@ def parse_period(raw_start: str, raw_end: str) -> tuple[date, date]:
 @transaction.atomic
 def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> bytes:
     from engagement.models import QuestionnaireResponse
-    from pathways.models import Activity, Enrollment, EvaluationExport
+    from evaluation.models import EvaluationExport
+    from pathways.models import Activity, Enrollment
     from patients.models import Diagnosis, GroupPeriod
     from telemonitoring.models import Alert, Reading
 

@@ -17,9 +17,9 @@ from constel.utils import csv_bytes, field_errors, is_uuid
 @require_http_methods(["GET", "POST"])
 def evaluation_export(request: HttpRequest) -> HttpResponse:
     """The pseudonymised export for the evaluators (ZIP of CSV files with a dictionary)."""
-    from pathways.models import EvaluationExport
-    from pathways.services.evaluation import evaluation_export as export
-    from pathways.services.evaluation import parse_period
+    from evaluation.models import EvaluationExport
+    from evaluation.services import evaluation_export as export
+    from evaluation.services import parse_period
 
     errors: dict = {}
     if request.method == "POST":
@@ -43,13 +43,13 @@ def evaluation_export(request: HttpRequest) -> HttpResponse:
 def programme_dashboard(request: HttpRequest) -> HttpResponse:
     """Aggregates for the programme manager, for a period and a site; CSV of each table."""
     from constel.models import Site
-    from pathways.dashboard import dashboard
+    from evaluation.dashboard import dashboard
 
     errors: dict = {}
     today = dates.today(request.tenant)
     start, end = request.tenant.claim_period_anchor, today
     if request.GET.get("start") or request.GET.get("end"):
-        from pathways.services.evaluation import parse_period
+        from evaluation.services import parse_period
 
         try:
             start, end = parse_period(request.GET.get("start") or start.isoformat(),

@@ -20,4 +20,5 @@ class EvaluationExport(TenantOwned):
     excluded_objections = models.PositiveIntegerField()
 
     class Meta:
+        db_table = "pathways_evaluationexport"  # moved from pathways: the table stays
         ordering = ["-at"]
