@@ -5,7 +5,7 @@ Datetimes are stored aware (UTC). A *day* — a validity window, "not before the
 reminder of the evening before, a month on a dashboard — is a day in the programme's time
 zone (``Tenant.time_zone``, default Europe/Paris; a DOM-TOM programme has its own). Never
 ``aware.date()`` (that is the day in UTC: between midnight and 01:00 or 02:00 in Toulouse
-it is still yesterday) nor ``date.today()`` (the server's zone): ``tests/test_dates.py``
+it is still yesterday) nor ``date.today()`` (the server's zone): ``tests/constel/test_dates.py``
 fails on either in application code.
 
 Dates typed by a user are read by :func:`parse_day`, bounded to years a care programme can

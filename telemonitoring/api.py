@@ -52,7 +52,7 @@ _READING_FIELDS = ReadingSerializer().fields
 def reading_data(reading: Reading) -> dict:
     """ReadingSerializer's representation, by its fields' own to_representation but without
     building a serializer (which deep-copies its fields) on every POST: the ingestion's hot
-    path (tests/test_reading_ingest.py checks both agree)."""
+    path (tests/telemonitoring/test_ingest.py checks both agree)."""
     f = _READING_FIELDS
     return {
         "id": str(reading.pk),

@@ -72,7 +72,15 @@ def _wait_answers(url: str, process: subprocess.Popen, timeout: float = 120) -> 
     raise SystemExit(f"[demo] {url} did not answer in {timeout:.0f} s (var/demo.log)")
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
+    # Ctrl-C, and a TERM from a supervisor or a script (a background job ignores SIGINT):
+    # either stops the server, the jobs and the cluster.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     started = time.monotonic()
     VAR.mkdir(exist_ok=True)
     log = LOG.open("w")
@@ -111,7 +119,7 @@ def main() -> int:
     finally:
         for child in children:
             if child.poll() is None:
-                child.send_signal(signal.SIGINT)
+                child.terminate()
         for child in children:
             try:
                 child.wait(timeout=10)

@@ -32,6 +32,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
-# Tasks run in-process unless a test starts a real worker (tests/test_celery_worker.py).
+# Tasks run in-process unless a test starts a real worker (tests/constel/test_celery.py).
 CELERY_TASK_ALWAYS_EAGER = True
 SMS_BACKEND = "constel.sms.LocmemBackend"

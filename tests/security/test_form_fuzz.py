@@ -14,8 +14,8 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import NoReverseMatch, reverse
 
+from tests.security.test_access_matrix import ACCESS
 from tests.security.test_bad_input import row_counts
-from tests.test_access_matrix import ACCESS
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from constel.celery import app
-from tests.test_tenancy import read_patient_names
+from tests.constel.test_tenancy import read_patient_names
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 

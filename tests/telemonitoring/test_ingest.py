@@ -107,7 +107,7 @@ def test_the_patients_one_statement_path_decides_what_the_worker_decides(world, 
 
 def test_the_one_statement_path_stores_what_the_checking_path_stores(world):
     from telemonitoring.api import reading_data
-    from tests.test_telefollowup import _add_blood_pressure
+    from tests.telemonitoring.test_services import _add_blood_pressure
 
     _add_blood_pressure(world)
     fast, alerts = _patient_ingest(world, "blood_pressure", "185", 0, diastolic="95,5")
@@ -206,7 +206,7 @@ def test_a_reading_resolves_the_missing_data_alert(world):
 
 
 def test_a_blood_pressure_is_stored_with_its_history(world):
-    from tests.test_telefollowup import _add_blood_pressure
+    from tests.telemonitoring.test_services import _add_blood_pressure
 
     _add_blood_pressure(world)
     readings, alerts = reading_record_evaluated(**_fields(world, "blood_pressure", "185", 0),

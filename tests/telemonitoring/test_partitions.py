@@ -61,7 +61,7 @@ def test_a_reading_lands_in_its_months_partition(world):
 
 
 def _add_bp_reading(world):
-    from tests.test_telefollowup import _add_blood_pressure
+    from tests.telemonitoring.test_services import _add_blood_pressure
 
     _add_blood_pressure(world)
     return reading_record(enrollment=world.enrollment, indicator_code="blood_pressure",

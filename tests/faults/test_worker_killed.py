@@ -21,7 +21,7 @@ from constel.celery import app
 from constel.tenancy import tenant_context
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.faults]
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _database_url() -> str:

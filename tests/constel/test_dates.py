@@ -18,7 +18,7 @@ from constel.roles import Role
 from constel.tenancy import tenant_context
 
 PARIS = ZoneInfo("Europe/Paris")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 APPS = ["constel", "patients", "pathways", "telemonitoring", "engagement", "evaluation", "billing",
         "portal", "fhir_r4", "demo"]
 
@@ -68,8 +68,8 @@ def test_the_lint_sees_a_utc_date(tmp_path, monkeypatch):
     (tmp_path / "constel").mkdir()
     (tmp_path / "constel" / "bad.py").write_text(
         "def f(at, created):\n    return at.date() < created.date()\n")
-    monkeypatch.setattr("tests.test_dates.ROOT", tmp_path)
-    monkeypatch.setattr("tests.test_dates.APPS", ["constel"])
+    monkeypatch.setattr("tests.constel.test_dates.ROOT", tmp_path)
+    monkeypatch.setattr("tests.constel.test_dates.APPS", ["constel"])
     assert len(_violations()) == 2
 
 
