@@ -10,13 +10,23 @@ DEMO_PORT ?= 8000
 # `make demo MFA=true` turns the requirement on.
 MFA ?= false
 
-.PHONY: demo test venv system-deps messages lint serve-demo clean
+.PHONY: demo test venv venv-demo system-deps messages lint serve-demo clean
+# pip's notices about the local index and setuptools' banner about folders named like the
+# project are noise here.
+QUIET_PIP := { grep -v -e "WARNING: Location" -e "BuildBackendWarning" -e "^  " -e "^  *!!" || true; }
 
-$(VENV)/.installed: pyproject.toml
+# The demo needs the application and its `demo` extra only; the tests add theirs on top.
+$(VENV)/.installed-demo: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip setuptools wheel 2>&1 | { grep -v "WARNING: Location" || true; }
-	$(PIP) install -q -e ".[test,demo]" 2>&1 | { grep -v -e "WARNING: Location" -e "BuildBackendWarning" || true; }
+	$(PIP) install -q --upgrade pip setuptools wheel 2>&1 | $(QUIET_PIP)
+	$(PIP) install -q -e ".[demo]" 2>&1 | $(QUIET_PIP)
 	touch $@
+
+$(VENV)/.installed: pyproject.toml $(VENV)/.installed-demo
+	$(PIP) install -q -e ".[test,demo]" 2>&1 | $(QUIET_PIP)
+	touch $@
+
+venv-demo: $(VENV)/.installed-demo
 
 venv: $(VENV)/.installed
 
@@ -32,7 +42,7 @@ system-deps:
 	  else echo "Please install:$$missing (sudo apt-get install$$missing)"; fi; \
 	fi
 
-messages: venv
+messages: venv-demo
 	$(PY) tools/compile_messages.py
 
 lint: venv
@@ -41,7 +51,7 @@ lint: venv
 
 # PostgreSQL under var/ (migrated as the owner, served as constel_app under RLS), fresh demo
 # data, the periodic jobs, the server; logins printed once it answers (tools/demo.py).
-demo: venv messages
+demo: venv-demo messages
 	DEMO_PORT=$(DEMO_PORT) CONSTEL_REQUIRE_STAFF_MFA=$(MFA) $(PY) tools/demo.py
 
 test: venv system-deps messages lint
