@@ -1,0 +1,140 @@
+"""An alert's life: taken, escalated, closed with an outcome (and the GP letter), and a
+reading corrected."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from constel import dates
+from constel.models import User
+from constel.roles import Role
+from constel.tenancy import tenant_context
+from pathways.models import Activity, Enrollment
+from telemonitoring.ingest import _parse_value
+from telemonitoring.models import Alert, Reading
+
+NURSE_OUTCOMES = {Alert.Outcome.NO_ACTION, Alert.Outcome.ADVICE, Alert.Outcome.ERRONEOUS}
+
+
+PHYSICIAN_OUTCOMES = {Alert.Outcome.ALERT_CONSULTATION, Alert.Outcome.MEDICAL_ACTION,
+                      Alert.Outcome.HOSPITALISATION}
+
+
+CONSULTATION_PROFESSIONS = {"dietitian", "education_nurse", "sports_educator"}
+
+
+def _locked(alert: Alert) -> Alert:
+    return Alert.objects.select_for_update().get(pk=alert.pk)
+
+
+@transaction.atomic
+def alert_take(*, alert: Alert, nurse: User) -> Alert:
+    with tenant_context(alert.tenant_id):
+        alert = _locked(alert)
+        if alert.status != Alert.Status.OPEN:
+            raise ValidationError({"status": _("This alert is already handled.")})
+        alert.status, alert.taken_by, alert.taken_at = Alert.Status.TAKEN, nurse, timezone.now()
+        alert.save()
+        return alert
+
+
+@transaction.atomic
+def alert_escalate(*, alert: Alert, by: User, note: str = "") -> Alert:
+    with tenant_context(alert.tenant_id):
+        alert = _locked(alert)
+        if alert.status not in (Alert.Status.OPEN, Alert.Status.TAKEN):
+            raise ValidationError({"status": _("Only an open or taken alert can be "
+                                               "escalated.")})
+        alert.status, alert.escalated_at = Alert.Status.ESCALATED, timezone.now()
+        alert.taken_by = alert.taken_by or by
+        if note:
+            alert.note = note
+        alert.save()
+        return alert
+
+
+@transaction.atomic
+def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = "",
+                gp_involvement: str = "", consultation_profession: str = "") -> Alert:
+    """Close with an outcome: the nurse alone for no action / advice / erroneous entry; the
+    coordinating physician, after escalation, for a consultation, a medical action or a
+    hospitalisation, with the GP's involvement recorded."""
+    if outcome not in Alert.Outcome.values or outcome == Alert.Outcome.RESOLVED_BY_READING:
+        raise ValidationError({"outcome": _("Choose an outcome.")})
+    with tenant_context(alert.tenant_id):
+        alert = _locked(alert)
+        if alert.status == Alert.Status.CLOSED:
+            raise ValidationError({"status": _("This alert is already closed.")})
+        if outcome in PHYSICIAN_OUTCOMES:
+            if role != Role.PHYSICIAN_COORDINATOR:
+                raise ValidationError({"outcome": _("This outcome is decided by the "
+                                                    "coordinating physician.")})
+            if alert.status != Alert.Status.ESCALATED:
+                raise ValidationError({"outcome": _("Escalate the alert first.")})
+            if not gp_involvement.strip():
+                raise ValidationError({"gp_involvement": _("Record how the GP was involved.")})
+        elif alert.status == Alert.Status.OPEN:
+            raise ValidationError({"status": _("Take the alert before closing it.")})
+        if outcome == Alert.Outcome.ALERT_CONSULTATION:
+            if consultation_profession not in CONSULTATION_PROFESSIONS:
+                raise ValidationError({"consultation_profession": _(
+                    "Choose the dietitian, the education nurse or APA.")})
+            try:
+                Activity.objects.create(
+                    tenant_id=alert.tenant_id, enrollment_id=alert.enrollment_id,
+                    kind=Activity.Kind.ALERT_CONSULTATION, profession=consultation_profession,
+                    scheduled_at=timezone.now() + timedelta(days=2), duration_minutes=45,
+                    note=_("After an alert"))
+            except IntegrityError as exc:  # pragma: no cover - no constraint expected
+                raise ValidationError(str(exc)) from exc
+        alert.status, alert.outcome = Alert.Status.CLOSED, outcome
+        alert.closed_by, alert.closed_at = by, timezone.now()
+        alert.note, alert.gp_involvement = note or alert.note, gp_involvement
+        alert.save()
+        if outcome != Alert.Outcome.ERRONEOUS:  # DESIGN §5: every handled alert but these
+            from pathways.services.letters import letter_create
+
+            enrollment = Enrollment.objects.select_related("patient").get(pk=alert.enrollment_id)
+            letter_create(
+                enrollment=enrollment, kind="alert", event_key=alert.pk,
+                subject=_("Alert on %(i)s for %(p)s") % {"i": alert.indicator.label,
+                                                         "p": enrollment.patient.display_name},
+                body=_("Dear colleague,\n\nAn alert (%(level)s) on %(i)s opened on %(opened)s "
+                       "was handled by the programme's team.\n\nOutcome: %(outcome)s\n"
+                       "Note: %(note)s\nYour involvement: %(gp)s")
+                % {"level": alert.level, "i": alert.indicator.label,
+                   "opened": f"{dates.local_time(alert.opened_at):%d/%m/%Y %H:%M}",
+                   "outcome": alert.get_outcome_display(), "note": alert.note or "—",
+                   "gp": gp_involvement or "—"})
+        return alert
+
+
+@transaction.atomic
+def reading_correct(*, reading: Reading, value, by: User) -> Reading:
+    """Correct a mistyped value: the previous one stays in the reading's history, and the
+    corrected reading is evaluated again (its earlier breaches remain on the alert, which the
+    nurse closes as an erroneous entry when that is what it was)."""
+    with tenant_context(reading.tenant_id):
+        reading = Reading.objects.select_for_update().select_related("indicator").get(
+            pk=reading.pk)
+        reading.value = _parse_value(value, reading.indicator, None, "value")
+        reading.evaluated_at = None
+        reading._history_user = by
+        reading.save()
+        reading_id, tenant_id = str(reading.pk), str(reading.tenant_id)
+        span = [reading.measured_at.isoformat()] * 2
+
+        def enqueue() -> None:
+            from telemonitoring.tasks import evaluate_readings_task
+
+            evaluate_readings_task.delay(tenant_id, [reading_id], span)
+
+        # robust: with the broker down the reading stays stored and unevaluated, and the
+        # sweep evaluates it (never a 500 after the commit).
+        transaction.on_commit(enqueue, robust=True)
+        return reading
