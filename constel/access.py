@@ -57,6 +57,9 @@ class Cap(enum.StrEnum):
     ACTIVITY_MANAGE = "activity.manage"  # plan sessions, mark them done / missed
     WORKLIST = "worklist.view"
     ALERT_HANDLE = "alert.handle"  # triage, take, escalate, close; readings by phone
+    #: close an escalated alert with a medical outcome (consultation, medical action,
+    #: hospitalisation): the coordinating physician's decision (DESIGN §5)
+    ALERT_CLOSE_MEDICAL = "alert.close_medical"
     DIRECTORY = "directory.view"
     DIRECTORY_EDIT = "directory.edit"
     #: the back-office pages of a patient (record, pathway, PPS editor, call notes,
@@ -79,7 +82,7 @@ MATRIX: dict[Role, frozenset[Cap]] = {
     Role.NURSE_COORDINATOR: frozenset(_CLINICAL_TEAM | _COORDINATION),
     Role.PHYSICIAN_COORDINATOR: frozenset(
         _CLINICAL_TEAM | _COORDINATION
-        | {Cap.CONFIG_CLINICAL, Cap.ENROLLMENT_PROPOSE, Cap.PPS_ISSUE}
+        | {Cap.CONFIG_CLINICAL, Cap.ENROLLMENT_PROPOSE, Cap.PPS_ISSUE, Cap.ALERT_CLOSE_MEDICAL}
     ),
     Role.CARE_MANAGER: frozenset(_CLINICAL_TEAM | _COORDINATION | {Cap.DIRECTORY_EDIT}),
     Role.SPECIALIST: frozenset(
@@ -119,6 +122,29 @@ _ASSIGNED = {Role.SPECIALIST, Role.PHARMACIST, Role.ALLIED_PROFESSIONAL}
 
 def has_cap(membership: Membership | None, cap: Cap) -> bool:
     return membership is not None and membership.is_active and cap in MATRIX[Role(membership.role)]
+
+
+def role_has_cap(role: str, cap: Cap) -> bool:
+    """What the matrix gives a role (a service told the acting role, not a membership)."""
+    return cap in MATRIX[Role(role)]
+
+
+#: Where each role's work is: the first of these capabilities it holds decides its home page
+#: (the physician coordinator has the worklist too, but starts on the programme's home).
+_LANDING = (
+    (frozenset({Role.PATIENT}), "portal:home"),
+    (frozenset({Role.GP}), "gp:home"),
+    (frozenset({Role.PRIVACY_OFFICER}), "access_log"),
+    (frozenset({Role.NURSE_COORDINATOR, Role.CARE_MANAGER}), "pathways:worklist"),
+    (frozenset({Role.FINANCE}), "billing:statements"),
+)
+
+
+def landing_page(membership) -> str | None:
+    """The URL name a member lands on after signing in, or None for the programme's home
+    page (the one place that picks a page by role: views ask here)."""
+    role = Role(membership.role)
+    return next((name for roles, name in _LANDING if role in roles), None)
 
 
 def require(membership: Membership | None, cap: Cap) -> None:

@@ -18,27 +18,16 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from constel.access import Cap, membership_required
+from constel.access import Cap, landing_page, membership_required
 from constel.middleware import ACTIVE_MEMBERSHIP_SESSION_KEY, unavailable_response
-from constel.roles import Role
 from constel.selectors import access_log_search
 
 
 @membership_required
 def home(request: HttpRequest) -> HttpResponse:
     """Each role lands where its work is."""
-    role = request.membership.role
-    if role == Role.PATIENT:
-        return redirect("portal:home")
-    if role == Role.GP:
-        return redirect("gp:home")
-    if role == Role.PRIVACY_OFFICER:
-        return redirect("access_log")
-    if role in (Role.NURSE_COORDINATOR, Role.CARE_MANAGER):
-        return redirect("pathways:worklist")
-    if role == Role.FINANCE:
-        return redirect("billing:statements")
-    return render(request, "constel/home.html")
+    page = landing_page(request.membership)
+    return redirect(page) if page else render(request, "constel/home.html")
 
 
 @login_required

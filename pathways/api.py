@@ -8,7 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from constel.access import Cap, patients_in_scope, within_scope
+from constel.access import Cap, has_cap, patients_in_scope, within_scope
 from constel.api import HasCap
 from constel.api_fields import TextField
 from constel.tenancy import get_object_for_tenant_or_404
@@ -139,7 +139,7 @@ class CarePlanViewSet(viewsets.ReadOnlyModelViewSet):
         qs = (within_scope(CarePlan.objects.for_tenant(self.request.tenant), membership,
                            patient_path="enrollment__patient")
               .prefetch_related("items").order_by("enrollment", "version"))
-        if membership.role == "gp":
+        if has_cap(membership, Cap.GP_SPACE):  # the GP sees issued versions only
             qs = qs.exclude(status=CarePlan.Status.DRAFT)
         enrollment = self.request.query_params.get("enrollment")
         return qs.filter(enrollment_id=enrollment) if enrollment else qs

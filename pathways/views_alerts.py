@@ -16,7 +16,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from constel.access import Cap, get_patient_object_or_404, membership_required, within_scope
+from constel.access import (
+    Cap,
+    get_patient_object_or_404,
+    has_cap,
+    membership_required,
+    within_scope,
+)
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import field_errors
 from pathways.views_care import _enrollment, _messages_from
@@ -87,7 +93,7 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
                            if o in telefollowup.NURSE_OUTCOMES],
         "physician_outcomes": [(o.value, o.label) for o in Alert.Outcome
                                if o in telefollowup.PHYSICIAN_OUTCOMES],
-        "is_physician": request.membership.role == "physician_coordinator",
+        "is_physician": has_cap(request.membership, Cap.ALERT_CLOSE_MEDICAL),
     })
 
 

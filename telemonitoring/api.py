@@ -20,7 +20,6 @@ from constel.access import (
 )
 from constel.api import HasCap
 from constel.api_fields import TextField
-from constel.roles import Role
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import is_uuid
 from pathways.models import Enrollment
@@ -107,21 +106,19 @@ class ReadingViewSet(viewsets.GenericViewSet):
 
     def _scope(self):
         membership = self.request.membership
-        if membership.role == Role.PATIENT:
+        if has_cap(membership, Cap.PORTAL):  # a patient's (or carer's) login
             return patients_in_scope(membership)
         return patients_in_scope(membership).filter(clinical_scope_filter(membership))
 
     def check_permissions(self, request):
         super().check_permissions(request)
-        role = request.membership.role
-        if role == Role.PATIENT:
+        membership = request.membership
+        if has_cap(membership, Cap.PORTAL):
             return  # their own readings only (see _scope)
-        if self.action == "list" and not has_cap(request.membership, Cap.PATIENT_CLINICAL):
+        if self.action == "list" and not has_cap(membership, Cap.PATIENT_CLINICAL):
             self.permission_denied(request)
-        if self.action == "create" and role not in (
-                Role.PATIENT, Role.NURSE_COORDINATOR, Role.PHYSICIAN_COORDINATOR,
-                Role.CARE_MANAGER):
-            self.permission_denied(request)
+        if self.action == "create" and not has_cap(membership, Cap.ALERT_HANDLE):
+            self.permission_denied(request)  # readings by phone: the alert handlers
 
     @extend_schema(parameters=[
         OpenApiParameter("patient", str), OpenApiParameter("indicator", str),
@@ -158,7 +155,7 @@ class ReadingViewSet(viewsets.GenericViewSet):
         incoming.is_valid(raise_exception=True)
         d = incoming.validated_data
         done = None
-        if request.membership.role == Role.PATIENT and not (
+        if has_cap(request.membership, Cap.PORTAL) and not (
                 d.get("enrollment") or d.get("unit") or d.get("patient")):
             # Found, checked, stored and evaluated in one statement — or nothing stored, and
             # the path below names what is wrong.
@@ -176,7 +173,7 @@ class ReadingViewSet(viewsets.GenericViewSet):
     def _record(self, request, d: dict) -> tuple[list, list]:
         followed = None
         source = "nurse_phone"
-        if request.membership.role == Role.PATIENT:
+        if has_cap(request.membership, Cap.PORTAL):
             enrollment = None
             if d.get("patient") is None:
                 # A login that acts only for its own record: its follow-up and the

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from constel import dates
+from constel.access import Cap, role_has_cap
 from constel.models import User
-from constel.roles import Role
 from constel.tenancy import tenant_context
 from pathways.models import Activity, Enrollment
 from telemonitoring.ingest import _parse_value
@@ -71,7 +71,7 @@ def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = 
         if alert.status == Alert.Status.CLOSED:
             raise ValidationError({"status": _("This alert is already closed.")})
         if outcome in PHYSICIAN_OUTCOMES:
-            if role != Role.PHYSICIAN_COORDINATOR:
+            if not role_has_cap(role, Cap.ALERT_CLOSE_MEDICAL):
                 raise ValidationError({"outcome": _("This outcome is decided by the "
                                                     "coordinating physician.")})
             if alert.status != Alert.Status.ESCALATED:
