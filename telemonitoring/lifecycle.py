@@ -32,15 +32,38 @@ def _locked(alert: Alert) -> Alert:
     return Alert.objects.select_for_update().get(pk=alert.pk)
 
 
+#: The moves an alert may make (DESIGN §5). Every change of status goes through
+#: alert_transition, which checks this table and saves (a historical row each time).
+ALERT_MOVES: dict[str, frozenset[str]] = {
+    Alert.Status.OPEN: frozenset({Alert.Status.TAKEN, Alert.Status.ESCALATED,
+                                  Alert.Status.CLOSED}),
+    Alert.Status.TAKEN: frozenset({Alert.Status.ESCALATED, Alert.Status.CLOSED}),
+    Alert.Status.ESCALATED: frozenset({Alert.Status.CLOSED}),
+    Alert.Status.CLOSED: frozenset(),
+}
+
+
+def alert_transition(alert: Alert, to: str, **fields) -> Alert:
+    """Move a locked ``alert`` to ``to`` with the given fields, or refuse naming its status;
+    the save writes the alert's historical row (who and which job: constel.audit)."""
+    if to not in ALERT_MOVES[alert.status]:
+        raise ValidationError({"status": _("An alert %(from)s cannot become %(to)s.") % {
+            "from": Alert.Status(alert.status).label, "to": Alert.Status(to).label}})
+    alert.status = to
+    for name, value in fields.items():
+        setattr(alert, name, value)
+    alert.save()
+    return alert
+
+
 @transaction.atomic
 def alert_take(*, alert: Alert, nurse: User) -> Alert:
     with tenant_context(alert.tenant_id):
         alert = _locked(alert)
         if alert.status != Alert.Status.OPEN:
             raise ValidationError({"status": _("This alert is already handled.")})
-        alert.status, alert.taken_by, alert.taken_at = Alert.Status.TAKEN, nurse, timezone.now()
-        alert.save()
-        return alert
+        return alert_transition(alert, Alert.Status.TAKEN, taken_by=nurse,
+                                taken_at=timezone.now())
 
 
 @transaction.atomic
@@ -50,12 +73,8 @@ def alert_escalate(*, alert: Alert, by: User, note: str = "") -> Alert:
         if alert.status not in (Alert.Status.OPEN, Alert.Status.TAKEN):
             raise ValidationError({"status": _("Only an open or taken alert can be "
                                                "escalated.")})
-        alert.status, alert.escalated_at = Alert.Status.ESCALATED, timezone.now()
-        alert.taken_by = alert.taken_by or by
-        if note:
-            alert.note = note
-        alert.save()
-        return alert
+        return alert_transition(alert, Alert.Status.ESCALATED, escalated_at=timezone.now(),
+                                taken_by=alert.taken_by or by, note=note or alert.note)
 
 
 @transaction.atomic
@@ -92,10 +111,9 @@ def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = 
                     note=_("After an alert"))
             except IntegrityError as exc:  # pragma: no cover - no constraint expected
                 raise ValidationError(str(exc)) from exc
-        alert.status, alert.outcome = Alert.Status.CLOSED, outcome
-        alert.closed_by, alert.closed_at = by, timezone.now()
-        alert.note, alert.gp_involvement = note or alert.note, gp_involvement
-        alert.save()
+        alert_transition(alert, Alert.Status.CLOSED, outcome=outcome, closed_by=by,
+                         closed_at=timezone.now(), note=note or alert.note,
+                         gp_involvement=gp_involvement)
         if outcome != Alert.Outcome.ERRONEOUS:  # DESIGN §5: every handled alert but these
             from pathways.services.letters import letter_create
 

@@ -118,7 +118,17 @@ def _remind_patients(missing_rules: list[AlertRule]) -> None:
 
 @transaction.atomic
 def _auto_escalate(tenant: Tenant, now: datetime) -> int:
+    """Critical alerts nobody took in time go to the coordinating physician, each through
+    the alert's transition (its historical row says the sweep did it: job, no user)."""
+    from telemonitoring.lifecycle import alert_transition
+
     delay = timedelta(minutes=tenant.critical_alert_delay_minutes)
-    return Alert.objects.filter(status=Alert.Status.OPEN, level=rules.CRITICAL,
-                                opened_at__lte=now - delay).update(
-        status=Alert.Status.ESCALATED, escalated_at=now, auto_escalated=True)
+    escalated = 0
+    with transaction.atomic():  # a nurse taking one meanwhile keeps it (skip_locked)
+        late = Alert.objects.select_for_update(skip_locked=True).filter(
+            status=Alert.Status.OPEN, level=rules.CRITICAL, opened_at__lte=now - delay)
+        for alert in late:
+            alert_transition(alert, Alert.Status.ESCALATED, escalated_at=now,
+                             auto_escalated=True)
+            escalated += 1
+    return escalated
