@@ -137,6 +137,35 @@ def smtp_connection(tenant_slug: str):
 SENDING_TIMEOUT = timedelta(minutes=10)
 
 
+#: The moves a letter may make; every change of status goes through letter_transition, which
+#: checks this table and saves (a historical row each time). "sent" is final; "no address"
+#: is printed and posted by the team; "failed" is retried by a person or the batch resend.
+LETTER_MOVES: dict[str, frozenset[str]] = {
+    Letter.Status.DRAFT: frozenset({Letter.Status.RENDERED, Letter.Status.NO_ADDRESS,
+                                    Letter.Status.SENDING}),
+    Letter.Status.RENDERED: frozenset({Letter.Status.NO_ADDRESS, Letter.Status.SENDING}),
+    Letter.Status.SENDING: frozenset({Letter.Status.SENT, Letter.Status.FAILED}),
+    Letter.Status.FAILED: frozenset({Letter.Status.RENDERED, Letter.Status.NO_ADDRESS,
+                                     Letter.Status.SENDING}),
+    Letter.Status.SENT: frozenset(),
+    Letter.Status.NO_ADDRESS: frozenset(),
+}
+
+
+def letter_transition(letter: Letter, to: str, *, save: bool = True, **fields) -> Letter:
+    """Move a locked ``letter`` to ``to`` with the given fields (``save=False``: the caller
+    saves after further changes), or raise: a move outside LETTER_MOVES is a programming
+    error, never a state a letter should reach."""
+    if to not in LETTER_MOVES[letter.status]:
+        raise ValueError(f"a letter {letter.status} cannot become {to}")
+    letter.status = to
+    for name, value in fields.items():
+        setattr(letter, name, value)
+    if save:
+        letter.save()
+    return letter
+
+
 def letter_send(*, letter_id, tenant_id) -> str:
     """Render (once) and send (once), in three steps so that a worker killed at any point
     never sends twice and loses nothing:
@@ -156,17 +185,13 @@ def letter_send(*, letter_id, tenant_id) -> str:
             return letter.status
         if not letter.pdf:
             pdf = render_pdf(letter)
-            letter.pdf, letter.sha256 = pdf, hashlib.sha256(pdf).hexdigest()
-            letter.status = Letter.Status.RENDERED
+            letter_transition(letter, Letter.Status.RENDERED, save=False, pdf=pdf,
+                              sha256=hashlib.sha256(pdf).hexdigest())
         address = letter.gp and (letter.gp.secure_email or letter.gp.email)
         if not address:
-            letter.status = Letter.Status.NO_ADDRESS
-            letter.save()
-            return letter.status
-        letter.attempts += 1
-        letter.status = Letter.Status.SENDING
-        letter.sending_at = timezone.now()
-        letter.save()
+            return letter_transition(letter, Letter.Status.NO_ADDRESS).status
+        letter_transition(letter, Letter.Status.SENDING, attempts=letter.attempts + 1,
+                          sending_at=timezone.now())
     error: Exception | None = None
     try:
         message = EmailMessage(letter.subject, letter.body, None, [address],
@@ -180,11 +205,10 @@ def letter_send(*, letter_id, tenant_id) -> str:
     with tenant_context(tenant_id), transaction.atomic():
         letter = Letter.objects.select_for_update(of=("self",)).get(pk=letter_id)
         if error is None:
-            letter.status, letter.sent_at, letter.last_error = (
-                Letter.Status.SENT, timezone.now(), "")
+            letter_transition(letter, Letter.Status.SENT, sent_at=timezone.now(),
+                              last_error="")
         else:
-            letter.status, letter.last_error = Letter.Status.FAILED, str(error)[:300]
-        letter.save()
+            letter_transition(letter, Letter.Status.FAILED, last_error=str(error)[:300])
     if error is not None:
         raise error
     return letter.status
@@ -197,11 +221,14 @@ def letters_reconcile(*, tenant: Tenant, now=None) -> int:
     blindly (no duplicate), never forgotten (no loss). Returns how many were flagged."""
     now = now or timezone.now()
     with tenant_context(tenant):
-        flagged = Letter.objects.filter(status=Letter.Status.SENDING,
-                                        sending_at__lt=now - SENDING_TIMEOUT).update(
-            status=Letter.Status.FAILED,
-            last_error="Interrupted while sending: check with the GP whether it arrived "
-                       "before sending it again.")
+        flagged = 0
+        with transaction.atomic():  # each flagged letter keeps its history (who: the job)
+            for letter in Letter.objects.select_for_update(skip_locked=True).filter(
+                    status=Letter.Status.SENDING, sending_at__lt=now - SENDING_TIMEOUT):
+                letter_transition(letter, Letter.Status.FAILED, last_error=(
+                    "Interrupted while sending: check with the GP whether it arrived before "
+                    "sending it again."))
+                flagged += 1
         # Letters never picked up (their message lost: the broker was down when they were
         # queued, or restarted without persistence) are queued again; the send task never
         # sends a letter twice, so a letter queued twice is sent once.

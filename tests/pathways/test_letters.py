@@ -258,3 +258,29 @@ def test_each_tenant_may_send_through_its_own_smtp_server(settings):
     assert (connection.host, connection.port, connection.username, connection.password,
             connection.use_tls) == ("smtp.mssante.test", 587, "ide@cl.fr", "s3cr/t", True)
     assert smtp_connection("lear") is None  # the default backend
+
+
+def test_a_letter_left_sending_is_flagged_with_its_history_and_a_sent_letter_stays_sent(world):
+    """letters_reconcile moves an interrupted letter to "failed" through the letter's
+    transition (a historical row, by the job), and no move leaves "sent"."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pathways.services.letters import LETTER_MOVES, letter_transition, letters_reconcile
+
+    with tenant_context(world.tenant):
+        letter = Letter.objects.get(enrollment=world.enrollment, kind="pps")
+        Letter.objects.filter(pk=letter.pk).update(status=Letter.Status.SENDING,
+                                                  sending_at=timezone.now())
+    later = timezone.now() + timedelta(hours=2)
+    assert letters_reconcile(tenant=world.tenant, now=later) == 1
+    with tenant_context(world.tenant):
+        letter.refresh_from_db()
+        last = letter.history.order_by("-history_date").first()
+    assert letter.status == Letter.Status.FAILED and "check with the GP" in letter.last_error
+    assert last.status == Letter.Status.FAILED
+    assert LETTER_MOVES[Letter.Status.SENT] == frozenset()
+    letter.status = Letter.Status.SENT
+    with pytest.raises(ValueError, match="cannot become"):
+        letter_transition(letter, Letter.Status.SENDING, save=False)
