@@ -345,6 +345,27 @@ def compile_claims(*, tenant: Tenant, day: date) -> ClaimStatement:
         return statement
 
 
+#: The moves of a claim (and remuneration) statement: a draft is recompiled at will, an
+#: issued one is never changed again (later corrections are adjustment lines of the next).
+STATEMENT_MOVES: dict[str, frozenset[str]] = {
+    ClaimStatement.Status.DRAFT: frozenset({ClaimStatement.Status.ISSUED}),
+    ClaimStatement.Status.ISSUED: frozenset(),
+}
+
+
+def statement_transition(statement, to: str, *, actor: User, **fields):
+    """Move a locked statement to ``to`` (STATEMENT_MOVES) with the given fields, saved with
+    its historical row (by ``actor``); refused naming its status otherwise."""
+    if to not in STATEMENT_MOVES[statement.status]:
+        raise ValidationError({"status": _("This statement is already issued.")})
+    statement.status = to
+    for name, value in fields.items():
+        setattr(statement, name, value)
+    statement._history_user = actor
+    statement.save()
+    return statement
+
+
 @transaction.atomic
 def statement_issue(*, statement: ClaimStatement, actor: User) -> ClaimStatement:
     with tenant_context(statement.tenant_id):
@@ -355,13 +376,8 @@ def statement_issue(*, statement: ClaimStatement, actor: User) -> ClaimStatement
         if statement.compiled_at is None:
             raise ValidationError({"status": _("Compile the statement before issuing it.")})
         last = ClaimStatement.objects.aggregate(n=Max("number"))["n"] or 0
-        statement.number = last + 1
-        statement.status = ClaimStatement.Status.ISSUED
-        statement.issued_at = timezone.now()
-        statement.issued_by = actor
-        statement._history_user = actor
-        statement.save()
-        return statement
+        return statement_transition(statement, ClaimStatement.Status.ISSUED, actor=actor,
+                                    number=last + 1, issued_at=timezone.now(), issued_by=actor)
 
 
 # --- Exports ----------------------------------------------------------------------------------
@@ -526,13 +542,8 @@ def remuneration_compile(*, tenant: Tenant, day: date) -> list[RemunerationState
 def remuneration_issue(*, statement: RemunerationStatement, actor: User) -> RemunerationStatement:
     with tenant_context(statement.tenant_id):
         statement = RemunerationStatement.objects.select_for_update().get(pk=statement.pk)
-        if statement.status == ClaimStatement.Status.ISSUED:
-            raise ValidationError({"status": _("This statement is already issued.")})
-        statement.status = ClaimStatement.Status.ISSUED
-        statement.issued_at = timezone.now()
-        statement._history_user = actor
-        statement.save()
-        return statement
+        return statement_transition(statement, ClaimStatement.Status.ISSUED, actor=actor,
+                                    issued_at=timezone.now())
 
 
 def remuneration_pdf(statement: RemunerationStatement, *, by: User | None) -> bytes:
