@@ -38,6 +38,11 @@ LOG = VAR / "demo.log"
 LOGINS = VAR / "demo-logins.txt"
 
 
+_SEND_LETTERS = ("from constel.models import Tenant\n"
+                 "from pathways.services.letters import letters_resend\n"
+                 "for t in Tenant.objects.all(): letters_resend(tenant=t)")
+
+
 def _say(msg: str) -> None:
     print(f"[demo] {msg}", flush=True)
 
@@ -94,8 +99,8 @@ def main() -> int:
     app = {**base, "DATABASE_URL": f"postgres://constel_app@127.0.0.1:{PG_PORT}/{DATABASE}"}
     manage = [PY, "manage.py"]
     _step("migrations (as constel_owner)", [*manage, "migrate", "--noinput"], owner, log)
-    _step("demo data (as constel_app)", [*manage, "load_demo", "--logins-file", str(LOGINS)],
-          app, log)
+    _step("demo data (as constel_app)", [*manage, "load_demo", "--defer-letters",
+                                          "--logins-file", str(LOGINS)], app, log)
     children: list[subprocess.Popen] = []
     if base.get("REDIS_URL"):
         jobs = [PY, "-m", "celery", "-A", "constel", "worker", "--beat", "--pool", "solo",
@@ -110,6 +115,10 @@ def main() -> int:
     url = f"http://127.0.0.1:{PORT}/"
     try:
         _wait_answers(url + "accounts/login/", server)
+        # The GP letters the demo data created are rendered and sent now, beside the server
+        # (a few seconds: meanwhile they show "to render", as after a broker outage).
+        children.append(subprocess.Popen([*manage, "shell", "-c", _SEND_LETTERS], cwd=ROOT,
+                                         env=app, stdout=log, stderr=subprocess.STDOUT))
         print(f"\nConstel demo ready: {url}   (from nothing in "
               f"{time.monotonic() - started:.0f} s; logs in var/demo.log)\n", flush=True)
         print(LOGINS.read_text(), flush=True)

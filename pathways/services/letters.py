@@ -4,8 +4,10 @@ the letter is already sent, so a retried task never sends twice."""
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import smtplib
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -22,6 +24,22 @@ from constel.tenancy import tenant_context
 from pathways.models import Enrollment, Letter, LetterTemplate
 
 TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
+
+
+#: Inside letters_deferred(): letters are created "to render" and not queued; the caller
+#: queues them afterwards (letters_resend). A bulk import (the demo's data) renders its
+#: letters after it, not one by one inside it.
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("letters_deferred",
+                                                                 default=False)
+
+
+@contextmanager
+def letters_deferred():
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
 
 
 def letter_create(*, enrollment: Enrollment, kind: str, event_key: str, subject: str,
@@ -45,7 +63,8 @@ def letter_create(*, enrollment: Enrollment, kind: str, event_key: str, subject:
 
         # robust: a broker that cannot be reached does not undo the committed letter (a 500
         # after the commit); letters_reconcile queues it again.
-        transaction.on_commit(enqueue, robust=True)
+        if not _deferred.get():
+            transaction.on_commit(enqueue, robust=True)
         return letter
 
 

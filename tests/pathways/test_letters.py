@@ -284,3 +284,24 @@ def test_a_letter_left_sending_is_flagged_with_its_history_and_a_sent_letter_sta
     letter.status = Letter.Status.SENT
     with pytest.raises(ValueError, match="cannot become"):
         letter_transition(letter, Letter.Status.SENDING, save=False)
+
+
+def test_letters_created_while_deferred_wait_and_are_sent_once_by_resend(
+        world, django_capture_on_commit_callbacks):
+    """A bulk import (the demo's data) defers its letters: none is queued while it runs;
+    letters_resend afterwards sends each once."""
+    from pathways.services.letters import letters_deferred, letters_resend
+
+    with tenant_context(world.tenant):
+        Letter.objects.all().delete()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), letters_deferred():
+        letter = letter_create(enrollment=world.enrollment, kind="pps", event_key="v9",
+                               subject="PPS", body="Cher confrère")
+    assert letter is not None and mail.outbox == []
+    with tenant_context(world.tenant):
+        assert Letter.objects.get(pk=letter.pk).status == Letter.Status.DRAFT
+    assert letters_resend(tenant=world.tenant) == 1
+    with tenant_context(world.tenant):
+        assert Letter.objects.get(pk=letter.pk).status == Letter.Status.SENT
+    assert len(mail.outbox) == 1

@@ -13,8 +13,17 @@ class Command(BaseCommand):
                             help="write the logins table there (make demo prints it once "
                                  "the server answers) instead of standard output")
 
+        parser.add_argument("--defer-letters", action="store_true",
+                            help="create the letters to render and leave them queued for "
+                                 "resend_letters (make demo renders them once it serves)")
+
     def handle(self, *args, **options):
-        logins = demo.load()
+        from contextlib import nullcontext
+
+        from pathways.services.letters import letters_deferred
+
+        with letters_deferred() if options["defer_letters"] else nullcontext():
+            logins = demo.load()
         width = max(len(login.email) for login in logins)
         lines = [f"Password for every account: {demo.DEMO_PASSWORD}", ""]
         lines += [f"  {login.email:<{width}}  {login.role}  ({login.tenant})"
