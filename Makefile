@@ -12,8 +12,8 @@ MFA ?= false
 
 .PHONY: demo test venv venv-demo system-deps messages lint serve-demo clean
 # pip's notices about the local index and setuptools' banner about folders named like the
-# project are noise here.
-QUIET_PIP := { grep -v -e "WARNING: Location" -e "BuildBackendWarning" -e "^  " -e "^  *!!" || true; }
+# project are noise here (only those lines: pip's own errors stay visible).
+QUIET_PIP := { grep -v -e "WARNING: Location" -e "BuildBackendWarning" -e "^ *!!$$" -e "^ *\*\**$$"   -e "Please be careful with folders" -e "name as your package as they may take"   -e "with strategy, WheelFile" -e "^ *$$" || true; }
 
 # The demo needs the application and its `demo` extra only; the tests add theirs on top.
 $(VENV)/.installed-demo: pyproject.toml

@@ -121,7 +121,7 @@ _ASSIGNED = {Role.SPECIALIST, Role.PHARMACIST, Role.ALLIED_PROFESSIONAL}
 
 
 def has_cap(membership: Membership | None, cap: Cap) -> bool:
-    return membership is not None and membership.is_active and cap in MATRIX[Role(membership.role)]
+    return membership is not None and membership.is_active and role_has_cap(membership.role, cap)
 
 
 def role_has_cap(role: str, cap: Cap) -> bool:
@@ -129,22 +129,22 @@ def role_has_cap(role: str, cap: Cap) -> bool:
     return cap in MATRIX[Role(role)]
 
 
-#: Where each role's work is: the first of these capabilities it holds decides its home page
-#: (the physician coordinator has the worklist too, but starts on the programme's home).
-_LANDING = (
-    (frozenset({Role.PATIENT}), "portal:home"),
-    (frozenset({Role.GP}), "gp:home"),
-    (frozenset({Role.PRIVACY_OFFICER}), "access_log"),
-    (frozenset({Role.NURSE_COORDINATOR, Role.CARE_MANAGER}), "pathways:worklist"),
-    (frozenset({Role.FINANCE}), "billing:statements"),
-)
+#: Where each role's work is (a role not named starts on the programme's home page; the
+#: physician coordinator has the worklist too, but starts there).
+_LANDING = {
+    Role.PATIENT: "portal:home",
+    Role.GP: "gp:home",
+    Role.PRIVACY_OFFICER: "access_log",
+    Role.NURSE_COORDINATOR: "pathways:worklist",
+    Role.CARE_MANAGER: "pathways:worklist",
+    Role.FINANCE: "billing:statements",
+}
 
 
 def landing_page(membership) -> str | None:
     """The URL name a member lands on after signing in, or None for the programme's home
     page (the one place that picks a page by role: views ask here)."""
-    role = Role(membership.role)
-    return next((name for roles, name in _LANDING if role in roles), None)
+    return _LANDING.get(Role(membership.role))
 
 
 def require(membership: Membership | None, cap: Cap) -> None:

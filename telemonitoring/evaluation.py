@@ -4,14 +4,12 @@ statement, breaches attached to one open alert per rule (DESIGN §5)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import UUID
 
 from django.db import transaction
 from django.utils import timezone
 
 from constel.tenancy import tenant_context
-from telemonitoring import rules
-from telemonitoring.models import Alert, AlertRule
+from telemonitoring.models import Alert
 from telemonitoring.sql import _ATTACH_SQL, _EVALUATE_SQL
 
 #: Any time: the span of a batch whose measurement times are not known (every partition).
@@ -32,10 +30,6 @@ def _as_span(measured) -> tuple[datetime, datetime]:
         return _ANY_TIME
     lo, hi = (datetime.fromisoformat(v) if isinstance(v, str) else v for v in measured)
     return lo, hi
-
-
-def _bounds(rule: AlertRule) -> rules.Bounds:
-    return rules.Bounds(rule.warn_low, rule.warn_high, rule.crit_low, rule.crit_high)
 
 
 def _evaluate_sql(reading_ids: list, now: datetime | None = None,
@@ -73,7 +67,6 @@ def evaluate_readings(*, tenant_id, reading_ids: list, measured=None) -> int:
     rule). ``measured``: the readings' (first, last) measurement times when known (the
     claim then reads only their months' partitions). Returns the number of new breach
     events."""
-    tenant_id = tenant_id if isinstance(tenant_id, UUID) else UUID(str(tenant_id))  # a task's
     with tenant_context(tenant_id):
         return _evaluate(tenant_id, reading_ids, measured=measured)
 

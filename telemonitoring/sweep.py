@@ -18,6 +18,7 @@ from pathways.models import Enrollment
 from telemonitoring import rules
 from telemonitoring.catalogue import FOLLOWING_PHASES
 from telemonitoring.evaluation import _attach, _span, evaluate_readings
+from telemonitoring.lifecycle import alert_transition
 from telemonitoring.models import Alert, AlertRule, Indicator, Reading
 
 #: How far back the sweep looks for readings no worker evaluated (BRIN range on entered_at);
@@ -120,8 +121,6 @@ def _remind_patients(missing_rules: list[AlertRule]) -> None:
 def _auto_escalate(tenant: Tenant, now: datetime) -> int:
     """Critical alerts nobody took in time go to the coordinating physician, each through
     the alert's transition (its historical row says the sweep did it: job, no user)."""
-    from telemonitoring.lifecycle import alert_transition
-
     delay = timedelta(minutes=tenant.critical_alert_delay_minutes)
     escalated = 0
     with transaction.atomic():  # a nurse taking one meanwhile keeps it (skip_locked)
