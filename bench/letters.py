@@ -51,8 +51,9 @@ def main() -> int:
 
     from constel.models import Tenant
     from constel.tenancy import tenant_context
-    from pathways.models import Enrollment, Letter
-    from pathways.services.letters import letter_send
+    from letters.models import Letter
+    from letters.services import letter_send
+    from pathways.models import Enrollment
     from patients.models import Patient, Professional
 
     call_command("migrate", verbosity=0)

@@ -159,8 +159,11 @@ def sees_whole_tenant(membership: Membership) -> bool:
     return Role(membership.role) in _WHOLE_TENANT
 
 
-def patients_in_scope(membership: Membership) -> QuerySet[Patient]:
-    """The patients this membership may see at all, by relation (DESIGN §3)."""
+def patients_in_scope(membership: Membership, *, clinical: bool = False) -> QuerySet[Patient]:
+    """The patients this membership may see at all, by relation (DESIGN §3); ``clinical``:
+    those whose clinical data it may see (consents and objections apply)."""
+    if clinical:
+        return patients_in_scope(membership).filter(clinical_scope_filter(membership))
     Patient = apps.get_model("patients", "Patient")  # noqa: N806 (a model class)
 
     qs = Patient.objects.for_tenant(membership.tenant_id)
@@ -186,6 +189,51 @@ def patients_in_scope(membership: Membership) -> QuerySet[Patient]:
                                                "patient_id")
         return qs.filter(pk__in=own.union(carer))
     return qs.none()
+
+
+def _table(model: str) -> str:
+    return apps.get_model("patients", model)._meta.db_table
+
+
+def _column(model: str, field: str) -> str:
+    return apps.get_model("patients", model)._meta.get_field(field).column
+
+
+# noqa S608 below: table and column names come from the models, placeholders from the caller.
+def patient_scope_sql(role: str, *, tenant: str, login: str, clinical: bool = False) -> str:
+    """``patients_in_scope`` (``clinical``: with ``clinical_scope_filter``) as one SQL
+    statement selecting patient ids, for the raw statements of a hot path; ``tenant`` and
+    ``login`` are the placeholders (or SQL expressions) of the tenant id and the user id.
+    Same role sets as the ORM function above, names from the models;
+    tests/constel/test_access.py checks both give the same patients for every role."""
+    r = Role(role)
+    patient = _table("Patient")
+    base = f"SELECT p.id FROM {patient} p WHERE p.tenant_id = {tenant}"  # noqa: S608
+    if r in _WHOLE_TENANT:
+        rows = base
+    elif r == Role.GP:
+        rows = (f"{base} AND p.{_column('Patient', 'gp')} IN (SELECT pr.id FROM "  # noqa: S608
+                f"{_table('Professional')} pr WHERE pr.tenant_id = {tenant} "
+                f"AND pr.{_column('Professional', 'user')} = {login})")
+    elif r in _ASSIGNED:
+        rows = (f"{base} AND p.id IN (SELECT a.{_column('CareAssignment', 'patient')} FROM "  # noqa: S608
+                f"{_table('CareAssignment')} a JOIN {_table('Professional')} pr "
+                f"ON pr.id = a.{_column('CareAssignment', 'professional')} "
+                f"WHERE a.tenant_id = {tenant} AND pr.{_column('Professional', 'user')} = "
+                f"{login})")
+    elif r == Role.PATIENT:
+        rows = (f"{base} AND p.id IN (SELECT o.id FROM {patient} o WHERE o.tenant_id = "  # noqa: S608
+                f"{tenant} AND o.{_column('Patient', 'user')} = {login} UNION ALL "
+                f"SELECT c.{_column('CarerAccess', 'patient')} FROM {_table('CarerAccess')} c "
+                f"WHERE c.tenant_id = {tenant} AND c.{_column('CarerAccess', 'user')} = {login}"
+                f" AND c.revoked_at IS NULL)")
+    else:
+        rows = f"{base} AND FALSE"
+    if not clinical or r in COORDINATING_TEAM or r in (Role.PATIENT, Role.SPECIALIST):
+        return rows
+    if r == Role.GP:
+        return f"{rows} AND p.gp_online_access_agreed AND NOT p.objects_to_sharing"
+    return f"{rows} AND NOT p.objects_to_sharing"
 
 
 def acting_for(membership: Membership) -> list[tuple[Patient, bool]]:
@@ -230,7 +278,8 @@ def within_scope(queryset: QuerySet, membership: Membership, *, patient_path: st
     cond = clinical_scope_filter(membership) if clinical else Q()
     if sees_whole_tenant(membership) and not cond:
         return queryset
-    return queryset.filter(**{f"{patient_path}__in": patients_in_scope(membership).filter(cond)})
+    return queryset.filter(**{f"{patient_path}__in": patients_in_scope(membership,
+                                                                         clinical=clinical)})
 
 
 def can_see_clinical(membership: Membership, patient: Patient) -> bool:
@@ -242,7 +291,7 @@ def can_see_clinical(membership: Membership, patient: Patient) -> bool:
     from constel.tenancy import tenant_context
 
     with tenant_context(membership.tenant_id, user_id=membership.user_id):
-        return patients_in_scope(membership).filter(cond, pk=patient.pk).exists()
+        return patients_in_scope(membership, clinical=True).filter(pk=patient.pk).exists()
 
 
 def get_patient_or_404(
@@ -253,9 +302,7 @@ def get_patient_or_404(
     404, the same answer as a missing one). The read is written to the access log."""
     membership = getattr(request, "membership", None)
     require(membership, cap)
-    qs = patients_in_scope(membership)
-    if cap == Cap.PATIENT_CLINICAL:
-        qs = qs.filter(clinical_scope_filter(membership))
+    qs = patients_in_scope(membership, clinical=cap == Cap.PATIENT_CLINICAL)
     try:
         patient = qs.get(pk=patient_id)
     except (qs.model.DoesNotExist, ValidationError, ValueError) as exc:
@@ -302,20 +349,32 @@ def membership_required(view_func: Any = None, *, cap: Cap | None = None) -> Any
     return decorator(view_func) if view_func is not None else decorator
 
 
+def object_in_scope(queryset: QuerySet, *, membership: Membership | None, patient_path: str,
+                    cap: Cap = Cap.PATIENT_CLINICAL, clinical: bool = True,
+                    **lookup: Any) -> Any:
+    """An object hanging off a patient (enrollment, PPS, alert, letter…) for a membership,
+    the two questions every selector asks: the capability (else 403), then the patient
+    within the membership's scope — clinical unless told — (else 404, the same answer as a
+    missing object, another tenant's, or a malformed id)."""
+    require(membership, cap)
+    qs = within_scope(queryset.filter(tenant_id=membership.tenant_id), membership,
+                      patient_path=patient_path, clinical=clinical)
+    try:
+        return qs.get(**lookup)
+    except (qs.model.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404 from exc
+
+
+def patient_of(obj: Any, patient_path: str) -> Patient:
+    for part in patient_path.split("__"):
+        obj = getattr(obj, part)
+    return obj
+
+
 def get_patient_object_or_404(request: Any, queryset: QuerySet, *, patient_path: str,
                               cap: Cap = Cap.PATIENT_CLINICAL, **lookup: Any) -> Any:
-    """An object hanging off a patient (enrollment, PPS, alert…), with the same two
-    questions as ``get_patient_or_404``: the capability (else 403), then the patient within
-    the clinical scope (else 404, as if missing). The read is written to the access log."""
-    from constel.tenancy import get_object_for_tenant_or_404
-
-    membership = getattr(request, "membership", None)
-    require(membership, cap)
-    obj = get_object_for_tenant_or_404(
-        within_scope(queryset, membership, patient_path=patient_path), request.tenant,
-        **lookup)
-    patient = obj
-    for part in patient_path.split("__"):
-        patient = getattr(patient, part)
-    log_patient_read(request, patient)
+    """``object_in_scope`` for a view: the read is written to the access log."""
+    obj = object_in_scope(queryset, membership=getattr(request, "membership", None),
+                          patient_path=patient_path, cap=cap, **lookup)
+    log_patient_read(request, patient_of(obj, patient_path))
     return obj

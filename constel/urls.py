@@ -21,6 +21,8 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("pathway/", include("engagement.urls")),  # messages and contents (same paths)
     path("pathway/", include("evaluation.urls")),  # dashboard and export (same paths)
+    path("pathway/letters/", include("letters.urls")),
+    path("pathway/", include("telemonitoring.urls")),
     path("pathway/", include("pathways.urls")),
     path("portal/invitation/", include("portal.invitation_urls")),
     path("portal/", include("portal.urls")),

@@ -93,3 +93,11 @@ def check_lengths(model, fields: dict) -> None:
             errors[name] = _("At most %(n)s characters.") % {"n": limit}
     if errors:
         raise ValidationError(errors)
+
+
+def error_messages(request, exc) -> None:
+    """Each message of a ValidationError shown at the top of the next page."""
+    from django.contrib import messages
+
+    for m in exc.messages:
+        messages.error(request, m)

@@ -7,7 +7,7 @@ import json
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
-from constel.access import Cap, clinical_scope_filter, has_cap, patients_in_scope
+from constel.access import Cap, has_cap, patients_in_scope
 from constel.utils import is_uuid
 from fhir_r4 import mapping as fhir
 from pathways.models import CarePlan
@@ -37,7 +37,7 @@ def _guard(request: HttpRequest) -> HttpResponse | None:
 
 def _patients(request: HttpRequest):
     membership = request.membership
-    return patients_in_scope(membership).filter(clinical_scope_filter(membership))
+    return patients_in_scope(membership, clinical=True)
 
 
 def _params(request: HttpRequest, allowed: set[str]) -> HttpResponse | None:

@@ -8,12 +8,17 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from constel.access import Cap, has_cap, patients_in_scope, within_scope
+from constel.access import Cap, has_cap
 from constel.api import HasCap
 from constel.api_fields import TextField
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import is_uuid
 from pathways.models import Activity, CarePlan, CarePlanItem, Enrollment, Phase
+from pathways.selectors import (
+    activities_in_scope,
+    care_plans_in_scope,
+    enrollments_in_scope,
+)
 from pathways.services import activities as activity_services
 from pathways.services import care_plans as care_plan_services
 from pathways.services import enrollment_transition, next_phases
@@ -55,8 +60,7 @@ class EnrollmentViewSet(viewsets.ReadOnlyModelViewSet):
     action_caps = {"transition": Cap.ENROLLMENT_MANAGE}
 
     def get_queryset(self):  # type: ignore[override]
-        qs = (Enrollment.objects.for_tenant(self.request.tenant)
-              .filter(patient__in=patients_in_scope(self.request.membership))
+        qs = (enrollments_in_scope(membership=self.request.membership)
               .select_related("gp_agreement").order_by("-created_at", "pk"))
         phase = self.request.query_params.get("phase")
         return qs.filter(phase=phase) if phase else qs
@@ -136,8 +140,7 @@ class CarePlanViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):  # type: ignore[override]
         membership = self.request.membership
-        qs = (within_scope(CarePlan.objects.for_tenant(self.request.tenant), membership,
-                           patient_path="enrollment__patient")
+        qs = (care_plans_in_scope(membership=membership)
               .prefetch_related("items").order_by("enrollment", "version"))
         if has_cap(membership, Cap.GP_SPACE):  # the GP sees issued versions only
             qs = qs.exclude(status=CarePlan.Status.DRAFT)
@@ -154,8 +157,8 @@ class CarePlanViewSet(viewsets.ReadOnlyModelViewSet):
         incoming.is_valid(raise_exception=True)
         d = incoming.validated_data
         enrollment = get_object_for_tenant_or_404(
-            Enrollment.objects.filter(patient__in=patients_in_scope(request.membership)),
-            request.tenant, pk=d["enrollment"])
+            enrollments_in_scope(membership=request.membership), request.tenant,
+            pk=d["enrollment"])
         plan = care_plan_services.care_plan_draft(
             enrollment=enrollment, actor=request.user, kind=d["kind"],
             reason=d.get("reason", ""), apa_schedule=d.get("apa_schedule", "group_of_10"))
@@ -213,9 +216,8 @@ class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):  # type: ignore[override]
         # Clinical data: the patient's consents and objections apply (a GP sees the
         # activities of their own patients who agreed to online access, DESIGN §3).
-        qs = within_scope(Activity.objects.for_tenant(self.request.tenant),
-                          self.request.membership, patient_path="enrollment__patient"
-                          ).order_by("-scheduled_at", "pk")
+        qs = activities_in_scope(membership=self.request.membership, clinical=True
+                                 ).order_by("-scheduled_at", "pk")
         enrollment = self.request.query_params.get("enrollment")
         if enrollment:
             return qs.filter(enrollment_id=enrollment) if is_uuid(enrollment) else qs.none()
@@ -228,9 +230,8 @@ class ActivityViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def perform_create(self, serializer) -> None:
         d = serializer.validated_data
         enrollment = d["enrollment"]
-        if not within_scope(Enrollment.objects.for_tenant(self.request.tenant),
-                            self.request.membership, patient_path="patient"
-                            ).filter(pk=enrollment.pk).exists():
+        if not enrollments_in_scope(membership=self.request.membership, clinical=True
+                                    ).filter(pk=enrollment.pk).exists():
             raise PermissionDenied
         professional = d.get("professional")
         if professional is not None and professional.tenant_id != self.request.tenant.pk:

@@ -495,4 +495,3 @@ class FinalAssessment(TenantOwned):
     history = clinical_history()
 
 
-from pathways.models_letters import Letter, LetterTemplate  # noqa: E402,F401

@@ -1,4 +1,6 @@
-"""Reads of the pathway: the nurse's worklist and the enrollment page."""
+"""Reads of the pathway for a membership: enrollments, care plans and activities within its
+patient scope (constel.access: within_scope, object_in_scope — the one scope function), the
+nurse's worklist and the enrollment page's charts."""
 
 from __future__ import annotations
 
@@ -10,10 +12,42 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from constel import dates
-from constel.access import within_scope
+from constel.access import Cap, object_in_scope, within_scope
 from constel.models import Membership
 from constel.utils import is_uuid
 from pathways.models import Activity, CarePlan, ChecklistItem, Enrollment, EquipmentLoan, Phase
+
+
+def enrollment_get(*, membership: Membership, pk, cap: Cap = Cap.PATIENT_CLINICAL) -> Enrollment:
+    """403 without ``cap``, 404 out of the clinical scope (as missing)."""
+    return object_in_scope(Enrollment.objects.select_related("patient", "patient__gp"),
+                           membership=membership, patient_path="patient", cap=cap, pk=pk)
+
+
+def care_plan_get(*, membership: Membership, pk, cap: Cap = Cap.PATIENT_CLINICAL) -> CarePlan:
+    return object_in_scope(
+        CarePlan.objects.select_related("enrollment__patient", "issued_by", "author"),
+        membership=membership, patient_path="enrollment__patient", cap=cap, pk=pk)
+
+
+def enrollments_in_scope(*, membership: Membership, clinical: bool = False
+                         ) -> QuerySet[Enrollment]:
+    """The enrollments of the patients the membership may see (``clinical``: and whose
+    clinical data it may see)."""
+    return within_scope(Enrollment.objects.filter(tenant_id=membership.tenant_id), membership,
+                        patient_path="patient", clinical=clinical)
+
+
+def care_plans_in_scope(*, membership: Membership) -> QuerySet[CarePlan]:
+    return within_scope(CarePlan.objects.filter(tenant_id=membership.tenant_id), membership,
+                        patient_path="enrollment__patient")
+
+
+def activities_in_scope(*, membership: Membership, clinical: bool = False
+                        ) -> QuerySet[Activity]:
+    return within_scope(Activity.objects.filter(tenant_id=membership.tenant_id), membership,
+                        patient_path="enrollment__patient", clinical=clinical)
+
 
 # What the worklist shows of a patient (Patient.display_name).
 _NAMES = ("birth_name", "used_name", "first_names")
@@ -95,7 +129,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
     from django.db.models import Case, IntegerField, Value, When
 
     from engagement.models import Message
-    from pathways.models import Letter
+    from letters.models import Letter
     from telemonitoring.models import Alert
 
     def shown(patient_path, *fields):

@@ -20,16 +20,6 @@ def remind_gps() -> int:
     return fan_out(remind_gps_of_tenant)
 
 
-# Routed to the "letters" queue by CELERY_TASK_ROUTES (settings).
-@tenant_task(name="pathways.send_letter", acks_late=True, time_limit=120, soft_time_limit=100,
-             autoretry_for=(OSError, ConnectionError, TimeoutError),
-             retry_backoff=True, retry_backoff_max=600, max_retries=8)
-def send_letter_task(tenant_id: str, letter_id: str) -> str:
-    from pathways.services.letters import letter_send
-
-    return letter_send(letter_id=letter_id, tenant_id=tenant_id)
-
-
 @tenant_task(name="pathways.remind_appointments_of_tenant", acks_late=True, time_limit=300)
 def remind_appointments_of_tenant(tenant_id: str) -> int:
     from pathways.services.activities import appointments_remind
@@ -43,23 +33,9 @@ def remind_appointments() -> int:
     return fan_out(remind_appointments_of_tenant)
 
 
-@tenant_task(name="pathways.reconcile_letters_of_tenant", acks_late=True, time_limit=120,
-             soft_time_limit=100)
-def reconcile_letters_of_tenant(tenant_id: str) -> int:
-    from pathways.services.letters import letters_reconcile
-
-    return letters_reconcile(tenant=Tenant.objects.get(pk=tenant_id))
-
-
-@app.task(name="pathways.reconcile_letters")
-def reconcile_letters() -> int:
-    """Letters left "sending" by an interrupted worker, one task per tenant."""
-    return fan_out(reconcile_letters_of_tenant)
-
-
 @tenant_task(name="pathways.periodic_reports_of_tenant", acks_late=True, time_limit=600)
 def periodic_reports_of_tenant(tenant_id: str) -> int:
-    from pathways.services.letters import periodic_reports
+    from pathways.services.reports import periodic_reports
 
     return periodic_reports(tenant=Tenant.objects.get(pk=tenant_id))
 

@@ -53,17 +53,3 @@ urlpatterns += [
          name="final_assessment_record"),
 ]
 
-from pathways import views_alerts  # noqa: E402
-
-urlpatterns += [
-    path("alerts/", views_alerts.alert_list, name="alerts"),
-    path("alerts/count/", views_alerts.alert_count, name="alert_count"),
-    path("letters/<uuid:letter_id>/retry/", views_alerts.letter_retry, name="letter_retry"),
-    path("letters/resend-failed/", views_alerts.letters_resend, name="letters_resend"),
-    path("letters/templates/", views_alerts.letter_templates, name="letter_templates"),
-    path("letters/templates/<slug:kind>/", views_alerts.letter_template,
-         name="letter_template"),
-    path("alerts/<uuid:alert_id>/", views_alerts.alert_detail, name="alert"),
-    path("<uuid:enrollment_id>/readings/", views_alerts.reading_by_phone,
-         name="reading_by_phone"),
-]

@@ -12,19 +12,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from constel.access import Cap, get_patient_or_404, membership_required, patients_in_scope
+from constel.access import Cap, get_patient_or_404, membership_required
 from constel.tenancy import get_object_for_tenant_or_404
 from pathways import services
 from pathways.forms import DeclineForm, ExitForm, IncludeForm, PhoneAgreementForm
 from pathways.models import Enrollment
+from pathways.selectors import enrollments_in_scope
 from patients.forms import EligibilityForm, apply_errors
 
 
 def _enrollment(request: HttpRequest, enrollment_id: str) -> Enrollment:
     """An enrollment of a patient in the user's scope (404 otherwise)."""
     return get_object_for_tenant_or_404(
-        Enrollment.objects.select_related("patient", "referrer")
-        .filter(patient__in=patients_in_scope(request.membership)),
+        enrollments_in_scope(membership=request.membership)
+        .select_related("patient", "referrer"),
         request.tenant, pk=enrollment_id)
 
 

@@ -14,17 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from constel import dates
-from constel.access import (
-    Cap,
-    get_patient_object_or_404,
-    has_cap,
-    membership_required,
-    patients_in_scope,
-)
+from constel.access import Cap, has_cap, log_patient_read, membership_required
 from constel.dates import parse_day
 from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
-from constel.utils import is_uuid
+from constel.utils import error_messages, is_uuid
 from pathways import selectors
 from pathways.models import (
     Activity,
@@ -39,6 +33,12 @@ from pathways.models import (
     Phase,
     TimeEntry,
 )
+from pathways.selectors import (
+    activities_in_scope,
+    care_plan_get,
+    enrollment_get,
+    enrollments_in_scope,
+)
 from pathways.services import activities as activity_services
 from pathways.services import care_plans, care_records, enrollments
 from patients.models import Professional
@@ -46,14 +46,10 @@ from telemonitoring.models import Indicator
 
 
 def _enrollment(request: HttpRequest, enrollment_id, cap: Cap = Cap.PATIENT_CLINICAL):
-    return get_patient_object_or_404(
-        request, Enrollment.objects.select_related("patient", "patient__gp"),
-        patient_path="patient", cap=cap, pk=enrollment_id)
-
-
-def _messages_from(request: HttpRequest, exc: ValidationError) -> None:
-    for m in exc.messages:
-        messages.error(request, m)
+    """The enrollment for the page, its read written to the access log."""
+    enrollment = enrollment_get(membership=request.membership, pk=enrollment_id, cap=cap)
+    log_patient_read(request, enrollment.patient)
+    return enrollment
 
 
 def _parse_dt(value: str | None) -> datetime | None:
@@ -132,7 +128,7 @@ def transition(request: HttpRequest, enrollment_id: str) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Enter a valid date."))
     except ValidationError as exc:
-        _messages_from(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Phase changed."))
     return redirect("pathways:enrollment", enrollment_id=enrollment.pk)
@@ -152,7 +148,7 @@ def care_plan_new(request: HttpRequest, enrollment_id: str) -> HttpResponse:
             apa_schedule=request.POST.get("apa_schedule", "group_of_10"))
     except (ValidationError, KeyError, ValueError) as exc:
         if isinstance(exc, ValidationError):
-            _messages_from(request, exc)
+            error_messages(request, exc)
         else:
             messages.error(request, _("Choose a kind of version."))
         return redirect("pathways:enrollment", enrollment_id=enrollment.pk)
@@ -160,9 +156,9 @@ def care_plan_new(request: HttpRequest, enrollment_id: str) -> HttpResponse:
 
 
 def _care_plan(request: HttpRequest, care_plan_id, cap: Cap = Cap.PATIENT_CLINICAL) -> CarePlan:
-    return get_patient_object_or_404(
-        request, CarePlan.objects.select_related("enrollment__patient", "issued_by", "author"),
-        patient_path="enrollment__patient", cap=cap, pk=care_plan_id)
+    plan = care_plan_get(membership=request.membership, pk=care_plan_id, cap=cap)
+    log_patient_read(request, plan.enrollment.patient)
+    return plan
 
 
 @membership_required(cap=Cap.BACK_OFFICE)
@@ -237,7 +233,7 @@ def care_plan_edit(request: HttpRequest, care_plan_id: str) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Enter a whole number."))
     except ValidationError as exc:
-        _messages_from(request, exc)
+        error_messages(request, exc)
     return redirect("pathways:care_plan", care_plan_id=plan.pk)
 
 
@@ -248,7 +244,7 @@ def care_plan_issue(request: HttpRequest, care_plan_id: str) -> HttpResponse:
     try:
         care_plans.care_plan_issue(care_plan=plan, actor=request.user)
     except ValidationError as exc:
-        _messages_from(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("PPS issued; the GP is asked to validate it."))
     return redirect("pathways:care_plan", care_plan_id=plan.pk)
@@ -280,7 +276,7 @@ def activity_plan(request: HttpRequest, enrollment_id: str) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Enter a whole number of minutes."))
     except ValidationError as exc:
-        _messages_from(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Session planned."))
     return redirect("pathways:enrollment", enrollment_id=enrollment.pk)
@@ -290,7 +286,7 @@ def activity_plan(request: HttpRequest, enrollment_id: str) -> HttpResponse:
 @require_POST
 def activity_status(request: HttpRequest, activity_id: str) -> HttpResponse:
     activity = get_object_for_tenant_or_404(
-        Activity.objects.filter(enrollment__patient__in=patients_in_scope(request.membership)),
+        activities_in_scope(membership=request.membership),
         request.tenant, pk=activity_id)
     try:
         if request.POST.get("status") == "call":
@@ -324,7 +320,7 @@ def group_sessions(request: HttpRequest) -> HttpResponse:
         except ValueError:
             messages.error(request, _("Choose the group size."))
         except ValidationError as exc:
-            _messages_from(request, exc)
+            error_messages(request, exc)
         return redirect("pathways:group_sessions")
     from django.db.models import Count, Q
 
@@ -343,12 +339,12 @@ def group_session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
     session = get_object_for_tenant_or_404(GroupSession, request.tenant, pk=session_id)
     if request.method == "POST":
         enrollment = get_object_for_tenant_or_404(
-            Enrollment.objects.filter(patient__in=patients_in_scope(request.membership)),
+            enrollments_in_scope(membership=request.membership),
             request.tenant, pk=request.POST.get("enrollment"))
         try:
             activity_services.group_session_enrol(session=session, enrollment=enrollment)
         except ValidationError as exc:
-            _messages_from(request, exc)
+            error_messages(request, exc)
         return redirect("pathways:group_session", session_id=session.pk)
     roster = session.participants.select_related("enrollment__patient")
     candidates = (Enrollment.objects.for_tenant(request.tenant)
@@ -379,7 +375,7 @@ def assessment_day(request: HttpRequest, enrollment_id: str) -> HttpResponse:
     except ValueError:
         messages.error(request, _("Enter a valid date."))
     except ValidationError as exc:
-        _messages_from(request, exc)
+        error_messages(request, exc)
     else:
         messages.success(request, _("Assessment day planned."))
     return redirect("pathways:enrollment", enrollment_id=enrollment.pk)

@@ -17,10 +17,10 @@ from constel import dates
 from constel.access import Cap, membership_required
 from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
-from constel.utils import is_uuid
+from constel.utils import error_messages, is_uuid
 from pathways.models import ChecklistItem, Equipment, EquipmentLoan
 from pathways.services import care_records
-from pathways.views_care import _enrollment, _messages_from
+from pathways.views_care import _enrollment
 from patients.models import Professional
 
 
@@ -43,7 +43,7 @@ def _run(request: HttpRequest, func, success: str) -> None:
     try:
         func()
     except ValidationError as exc:
-        _messages_from(request, exc)
+        error_messages(request, exc)
     except (ValueError, InvalidOperation):
         messages.error(request, _("Check the numbers entered."))
     else:

@@ -541,7 +541,8 @@ def patient_data_zip(*, patient) -> bytes:
     from constel.pdf import render as render_pdf
     from constel.utils import safe_filename
     from engagement.models import Message, QuestionnaireResponse
-    from pathways.models import CarePlan, Letter
+    from letters.models import Letter
+    from pathways.models import CarePlan
     from telemonitoring.models import Alert, Reading
 
     tenant = Tenant.objects.get(pk=patient.tenant_id)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from constel.access import Cap, membership_required, patients_in_scope, within_scope
+from constel.access import Cap, membership_required, patients_in_scope
 from constel.models import Tenant
 from pathways import services as pathway_services
 from pathways.models import Enrollment
@@ -28,14 +28,14 @@ def _gp_professional(request: HttpRequest) -> Professional:
 
 @membership_required(cap=Cap.GP_SPACE)
 def home(request: HttpRequest) -> HttpResponse:
-    from pathways.models import Letter
-    from telemonitoring.models import Alert
+    from letters.models import Letter
+    from pathways.selectors import care_plans_in_scope
+    from telemonitoring.selectors import alerts_in_scope
 
     enrollments = Enrollment.objects.filter(patient=OuterRef("pk")).order_by("-created_at")
     # Open alerts are counted only where the GP may see them online (agreement, no
     # objection): the same scope as every other clinical read of the GP's.
-    visible_alerts = within_scope(Alert.objects.for_tenant(request.tenant), request.membership,
-                                  patient_path="enrollment__patient")
+    visible_alerts = alerts_in_scope(membership=request.membership)
     patients = (
         patients_in_scope(request.membership)
         .annotate(
@@ -55,8 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     from pathways.models import CarePlan, GpAgreement, Phase
 
-    plans = (within_scope(CarePlan.objects.for_tenant(request.tenant), request.membership,
-                          patient_path="enrollment__patient")
+    plans = (care_plans_in_scope(membership=request.membership)
              .filter(status=CarePlan.Status.ISSUED, gp_status=CarePlan.GpStatus.PENDING)
              .select_related("enrollment__patient").order_by("issued_at"))
     pending = (GpAgreement.objects.for_tenant(request.tenant)
@@ -124,17 +123,16 @@ def agreement(request: HttpRequest, tenant_slug: str, token: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def care_plan(request: HttpRequest, care_plan_id: str) -> HttpResponse:
     """The GP reads an issued PPS of their patient, validates it or asks for changes."""
-    from constel.access import log_patient_read
-    from constel.tenancy import get_object_for_tenant_or_404
+    from constel.access import log_patient_read, object_in_scope
     from pathways.models import CarePlan
     from pathways.services.care_plans import care_plan_gp_answer
 
     # The PPS online only with the patient's agreement and no objection (DESIGN §3); the GP
     # of a patient without it receives the PPS as a letter.
-    plan = get_object_for_tenant_or_404(
-        within_scope(CarePlan.objects.select_related("enrollment__patient", "issued_by"),
-                     request.membership, patient_path="enrollment__patient")
-        .exclude(status=CarePlan.Status.DRAFT), request.tenant, pk=care_plan_id)
+    plan = object_in_scope(
+        CarePlan.objects.select_related("enrollment__patient", "issued_by")
+        .exclude(status=CarePlan.Status.DRAFT), membership=request.membership,
+        patient_path="enrollment__patient", cap=Cap.GP_SPACE, pk=care_plan_id)
     log_patient_read(request, plan.enrollment.patient)
     error = None
     if request.method == "POST":
@@ -152,47 +150,44 @@ def care_plan(request: HttpRequest, care_plan_id: str) -> HttpResponse:
                    "error": error}, status=400 if error else 200)
 
 
-def _gp_letters(request: HttpRequest):
-    from pathways.models import Letter
-
-    return (Letter.objects.for_tenant(request.tenant)
-            .filter(enrollment__patient__in=patients_in_scope(request.membership))
-            .select_related("enrollment__patient"))
-
-
 @membership_required(cap=Cap.GP_SPACE)
 def letters(request: HttpRequest) -> HttpResponse:
     """The GP's letters inbox, unread first."""
     from django.core.paginator import Paginator
-    from django.db.models import F
 
-    qs = _gp_letters(request).defer("pdf").order_by(F("read_at").asc(nulls_first=True),
-                                                    "-created_at", "pk")
-    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    from letters.selectors import gp_inbox
+
+    page = Paginator(gp_inbox(membership=request.membership), 25).get_page(
+        request.GET.get("page"))
     return render(request, "portal/gp_letters.html", {"page": page})
+
+
+def _gp_letter(request: HttpRequest, letter_id: str):
+    """The letter, if about a patient of this GP's (404 otherwise), its read logged."""
+    from constel.access import log_patient_read
+    from letters.selectors import letter_get
+
+    item = letter_get(membership=request.membership, pk=letter_id, cap=Cap.GP_SPACE,
+                      clinical=False)
+    log_patient_read(request, item.enrollment.patient)
+    return item
 
 
 @membership_required(cap=Cap.GP_SPACE)
 def letter(request: HttpRequest, letter_id: str) -> HttpResponse:
     from django.utils import timezone
 
-    from constel.access import log_patient_read
-    from constel.tenancy import get_object_for_tenant_or_404
-    from pathways.models import Letter
+    from letters.models import Letter
 
-    item = get_object_for_tenant_or_404(_gp_letters(request).defer("pdf"), request.tenant,
-                                        pk=letter_id)
+    item = _gp_letter(request, letter_id)
     if item.read_at is None:
         Letter.objects.filter(pk=item.pk, read_at__isnull=True).update(read_at=timezone.now())
-    log_patient_read(request, item.enrollment.patient)
     return render(request, "portal/gp_letter.html", {"letter": item})
 
 
 @membership_required(cap=Cap.GP_SPACE)
 def letter_pdf(request: HttpRequest, letter_id: str) -> HttpResponse:
-    from constel.tenancy import get_object_for_tenant_or_404
-
-    item = get_object_for_tenant_or_404(_gp_letters(request), request.tenant, pk=letter_id)
+    item = _gp_letter(request, letter_id)
     if not item.pdf:
         raise Http404
     response = HttpResponse(bytes(item.pdf), content_type="application/pdf")
@@ -204,17 +199,13 @@ def letter_pdf(request: HttpRequest, letter_id: str) -> HttpResponse:
 def patient(request: HttpRequest, patient_id) -> HttpResponse:
     """One of my patients: the current PPS, the readings charts and the alerts with their
     outcome (only where the patient agreed to the GP's online access), the letters."""
-    from constel.access import can_see_clinical, log_patient_read
+    from constel.access import can_see_clinical, get_patient_or_404
+    from letters.models import Letter
     from pathways import selectors
-    from pathways.models import CarePlan, Letter
-    from patients.models import Patient
+    from pathways.models import CarePlan
     from telemonitoring.models import Alert
 
-    try:
-        p = patients_in_scope(request.membership).get(pk=patient_id)
-    except (Patient.DoesNotExist, ValidationError, ValueError) as exc:
-        raise Http404 from exc
-    log_patient_read(request, p)
+    p = get_patient_or_404(request, patient_id, Cap.GP_SPACE)
     enrollment = Enrollment.objects.filter(patient=p).order_by("-created_at").first()
     clinical = can_see_clinical(request.membership, p)
     plan = charts = alerts = None

@@ -13,10 +13,8 @@ from rest_framework.response import Response
 from constel.access import (
     Cap,
     acting_for,
-    clinical_scope_filter,
     has_cap,
     patients_in_scope,
-    within_scope,
 )
 from constel.api import HasCap
 from constel.api_fields import TextField
@@ -25,6 +23,7 @@ from constel.utils import is_uuid
 from pathways.models import Enrollment
 from telemonitoring import services as telefollowup
 from telemonitoring.models import Alert, Reading
+from telemonitoring.selectors import alerts_in_scope
 
 
 class ReadingSerializer(serializers.Serializer):
@@ -108,7 +107,7 @@ class ReadingViewSet(viewsets.GenericViewSet):
         membership = self.request.membership
         if has_cap(membership, Cap.PORTAL):  # a patient's (or carer's) login
             return patients_in_scope(membership)
-        return patients_in_scope(membership).filter(clinical_scope_filter(membership))
+        return patients_in_scope(membership, clinical=True)
 
     def check_permissions(self, request):
         super().check_permissions(request)
@@ -254,8 +253,7 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):  # type: ignore[override]
         membership = self.request.membership
-        qs = (within_scope(Alert.objects.for_tenant(self.request.tenant), membership,
-                           patient_path="enrollment__patient")
+        qs = (alerts_in_scope(membership=membership)
               .select_related("indicator", "rule").order_by("-opened_at", "pk"))
         state = self.request.query_params.get("status")
         return qs.filter(status=state) if state else qs

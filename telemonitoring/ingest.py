@@ -40,7 +40,7 @@ def following_enrollment(patient) -> Enrollment | None:
 def enrollment_of_patient_login(*, tenant_id, user_id) -> Enrollment | None:
     """The enrollment a patient login posts readings to without naming the patient (its own
     record's, when it acts for nobody else), or None."""
-    params = [tenant_id, tenant_id, user_id, tenant_id, user_id]
+    params = {"tenant": tenant_id, "login": user_id}
     return next(iter(Enrollment.objects.raw(_PATIENT_ENROLLMENT_SQL, params)), None)
 
 
@@ -70,8 +70,8 @@ def patient_ingest_target(*, tenant_id, user_id, codes: list[str]
         _PATIENT_TARGET_SQL = Prepared("constel_patient_ingest_target",
                                        _followed_sql(_PATIENT_ENROLLMENT_SQL))
     with connection.cursor() as cursor:
-        _PATIENT_TARGET_SQL.execute(cursor, [tenant_id, tenant_id, user_id, tenant_id, user_id,
-                                             codes])
+        _PATIENT_TARGET_SQL.execute(cursor, {"tenant": tenant_id, "login": user_id,
+                                             "codes": codes})
         rows = cursor.fetchall()
     if not rows:
         return None, {}

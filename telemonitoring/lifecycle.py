@@ -115,7 +115,7 @@ def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = 
                          closed_at=timezone.now(), note=note or alert.note,
                          gp_involvement=gp_involvement)
         if outcome != Alert.Outcome.ERRONEOUS:  # DESIGN §5: every handled alert but these
-            from pathways.services.letters import letter_create
+            from letters.services import letter_create
 
             enrollment = Enrollment.objects.select_related("patient").get(pk=alert.enrollment_id)
             letter_create(

@@ -7,7 +7,9 @@ against the models and their history tables."""
 
 from __future__ import annotations
 
+from constel.access import patient_scope_sql
 from constel.db import select_columns
+from constel.roles import Role
 from pathways.models import Enrollment
 from telemonitoring.catalogue import FOLLOWING_PHASES
 from telemonitoring.models import Alert, Indicator
@@ -23,11 +25,12 @@ _PHASES = ", ".join(f"'{p.value}'" for p in sorted(FOLLOWING_PHASES))
 
 
 def _patient_enrollment(tenant: str, login: str) -> str:
-    """The statement with its two placeholders (``%s`` or named) spelled by the caller."""
+    """The statement with its two placeholders spelled by the caller. The patients of the
+    login are constel.access's scope (patient_scope_sql), less those it is a carer of."""
     return f"""
 SELECT e.* FROM pathways_enrollment e
 WHERE e.tenant_id = {tenant} AND e.phase IN ({_PHASES}) AND e.patient_id IN (
-    SELECT p.id FROM patients_patient p WHERE p.tenant_id = {tenant} AND p.user_id = {login})
+    {patient_scope_sql(Role.PATIENT, tenant=tenant, login=login)})
   AND NOT EXISTS (
     SELECT 1 FROM patients_careraccess c
     WHERE c.tenant_id = {tenant} AND c.user_id = {login} AND c.revoked_at IS NULL)
@@ -36,8 +39,8 @@ LIMIT 1
 """  # noqa: S608 (placeholders and constants only)
 
 
-#: Parameters: tenant, tenant, login, tenant, login.
-_PATIENT_ENROLLMENT_SQL = _patient_enrollment("%s", "%s")
+#: Parameters: tenant, login.
+_PATIENT_ENROLLMENT_SQL = _patient_enrollment("%(tenant)s::uuid", "%(login)s::bigint")
 
 
 #: The indicator ``i`` is followed by an active rule of the enrollment ``e`` (SQL condition).
@@ -49,13 +52,13 @@ _FOLLOWED_BY_E = """EXISTS (
 
 def _followed_sql(enrollments: str) -> str:
     """Each enrollment of the query ``enrollments`` (alias e) with the indicators among the
-    codes (last parameter) that its active rules follow: one row per indicator, or one row
+    codes (parameter ``codes``) that its active rules follow: one row per indicator, or one row
     with no indicator."""
     return f"""
 WITH e AS ({enrollments})
 SELECT {select_columns(Enrollment, "e")}, {select_columns(Indicator, "i")}
 FROM e LEFT JOIN pathways_indicator i
-  ON i.tenant_id = e.tenant_id AND i.code = ANY(%s::text[]) AND {_FOLLOWED_BY_E}
+  ON i.tenant_id = e.tenant_id AND i.code = ANY(%(codes)s::text[]) AND {_FOLLOWED_BY_E}
 """  # noqa: S608 (column names from the models, a constant query)
 
 

@@ -39,7 +39,7 @@ LOGINS = VAR / "demo-logins.txt"
 
 
 _SEND_LETTERS = ("from constel.models import Tenant\n"
-                 "from pathways.services.letters import letters_resend\n"
+                 "from letters.services import letters_resend\n"
                  "for t in Tenant.objects.all(): letters_resend(tenant=t)")
 
 

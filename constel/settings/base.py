@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "patients",
     "pathways",
     "telemonitoring",
+    "letters",
     "engagement",
     "evaluation",
     "billing",

@@ -182,7 +182,7 @@ def care_plan_issue(*, care_plan: CarePlan, actor: User, on=None) -> CarePlan:
         from telemonitoring.services import rules_from_care_plan
 
         rules_from_care_plan(care_plan=plan)
-        from pathways.services.letters import letter_create
+        from letters.services import letter_create
 
         items = "\n".join(
             f"- {i.get_kind_display()} : {i.label}"

@@ -130,7 +130,7 @@ def reconciliation_record(*, enrollment: Enrollment, pharmacist, done_on: date,
             tenant_id=enrollment.tenant_id, enrollment=enrollment, pharmacist=pharmacist,
             done_on=done_on, discrepancies=discrepancies, conclusion=conclusion.strip(),
             recorded_by=by)
-        from pathways.services.letters import letter_create
+        from letters.services import letter_create
 
         letter_create(enrollment=enrollment, kind="reconciliation", event_key=reconciliation.pk,
                       subject=_("Medication reconciliation of %(p)s")

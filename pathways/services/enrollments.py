@@ -211,7 +211,7 @@ def enrollment_exit(*, enrollment: Enrollment, actor: User | None, reason: str,
         enrollment = enrollment_transition(enrollment=enrollment, to_phase=Phase.EXITED,
                                            actor=actor, effective_on=on,
                                            reason=f"{label}. {note}".strip(), _exit=True)
-        from pathways.services.letters import letter_create
+        from letters.services import letter_create
 
         letter_create(enrollment=enrollment, kind="exit", event_key=enrollment.pk,
                       subject=_("End of follow-up of %(p)s") % {
@@ -467,7 +467,7 @@ def referral_decline(*, enrollment: Enrollment, actor: User, reason: str) -> Enr
         locked = enrollment_transition(enrollment=locked, to_phase=Phase.DECLINED, actor=actor,
                                        reason=reason.strip())
         tenant = Tenant.objects.get(pk=locked.tenant_id)
-        from pathways.services.letters import letter_create
+        from letters.services import letter_create
 
         letter_create(enrollment=locked, kind="referral_declined", event_key=locked.pk,
                       subject=_("Referral of %(patient)s not accepted — %(programme)s")

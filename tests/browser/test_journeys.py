@@ -102,8 +102,9 @@ def no_staff_mfa(settings):
 
 
 def test_gp_validates_the_pps_and_opens_the_letter(browser, live_server, world, no_staff_mfa):
-    from pathways.models import CarePlan, Letter
-    from pathways.services.letters import letter_send
+    from letters.models import Letter
+    from letters.services import letter_send
+    from pathways.models import CarePlan
 
     with tenant_context(world.tenant):
         letter = Letter.objects.get(enrollment=world.enrollment, kind="pps")
@@ -138,8 +139,8 @@ def test_nurse_takes_and_closes_an_alert(browser, live_server, world, no_staff_m
         alert = Alert.objects.get(enrollment=world.enrollment)
     page = browser.new_page(locale="fr-FR")
     _login(page, live_server, world.user(Role.NURSE_COORDINATOR).email)
-    assert reverse("pathways:alert", args=[alert.pk]) in page.content()  # on the worklist
-    page.goto(live_server.url + reverse("pathways:alert", args=[alert.pk]))
+    assert reverse("telemonitoring:alert", args=[alert.pk]) in page.content()  # on the worklist
+    page.goto(live_server.url + reverse("telemonitoring:alert", args=[alert.pk]))
     page.click("form:has(input[value=take]) button")
     page.wait_for_load_state()
     page.check("input[name=outcome][value=advice]")

@@ -16,11 +16,11 @@ from django.utils import timezone
 from constel import dates
 from constel.roles import Role
 from constel.tenancy import tenant_context
+from tests.project import our_apps
 
 PARIS = ZoneInfo("Europe/Paris")
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["constel", "patients", "pathways", "telemonitoring", "engagement", "evaluation", "billing",
-        "portal", "fhir_r4", "demo"]
+APPS = our_apps()
 
 
 def paris(y, m, d, hh, mm) -> datetime:

@@ -54,6 +54,6 @@ def test_demo_loads_and_a_portal_reading_opens_an_alert_the_nurse_sees(
 
     nurse = User.objects.get(email="idec@constel.demo")
     client.force_login(nurse, backend="django.contrib.auth.backends.ModelBackend")
-    page = client.get(reverse("pathways:alerts"))
+    page = client.get(reverse("telemonitoring:alerts"))
     assert page.status_code == 200
     assert str(alert.pk) in page.content.decode()

@@ -93,8 +93,8 @@ def test_database_restart_during_a_burst_answers_503_then_recovers_losing_nothin
 
 def test_redis_down_while_readings_and_a_letter_are_written_nothing_is_lost(
         transactional_db, world, settings):
-    from pathways.models import Letter
-    from pathways.services.letters import letter_create, letters_reconcile
+    from letters.models import Letter
+    from letters.services import letter_create, letters_reconcile
     from telemonitoring.models import Reading
     from telemonitoring.services import reading_record, sweep
 

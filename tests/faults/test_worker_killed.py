@@ -89,8 +89,8 @@ def test_worker_killed_while_sending_a_letter_neither_duplicates_nor_loses_it(
     from django.core import mail
     from django.db import transaction
 
-    from pathways.models import Letter
-    from pathways.services.letters import letter_create, letter_send, letters_reconcile
+    from letters.models import Letter
+    from letters.services import letter_create, letter_send, letters_reconcile
 
     redis = os.environ.get("REDIS_URL")
     if not redis:

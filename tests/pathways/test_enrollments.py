@@ -374,7 +374,8 @@ def test_worklist_lists_a_row_in_every_section_from_the_columns_it_selected(
     from django.db.models import Model
 
     from engagement.models import Message
-    from pathways.models import ChecklistItem, Enrollment, Equipment, EquipmentLoan, Letter
+    from letters.models import Letter
+    from pathways.models import ChecklistItem, Enrollment, Equipment, EquipmentLoan
     from pathways.services import enrollment_include, enrollment_propose
     from patients.services import patient_create
     from telemonitoring.models import Alert, AlertRule, Indicator

@@ -24,7 +24,7 @@ R = Role
 CASES = [
     ("patients list", "patients:list", None, R.NURSE_COORDINATOR, ""),
     ("worklist", "pathways:worklist", None, R.NURSE_COORDINATOR, ""),
-    ("alerts page", "pathways:alerts", None, R.NURSE_COORDINATOR, ""),
+    ("alerts page", "telemonitoring:alerts", None, R.NURSE_COORDINATOR, ""),
     ("referrals inbox", "pathways:referrals", None, R.NURSE_COORDINATOR, ""),
     ("professionals directory", "patients:professionals", None, R.NURSE_COORDINATOR, ""),
     ("group sessions", "pathways:group_sessions", None, R.NURSE_COORDINATOR, ""),

@@ -154,7 +154,8 @@ def test_portal_home_lists_what_to_do_today(client, login, world):
 
 
 def test_patient_objects_to_evaluation_then_leaves_the_programme(client, login, world):
-    from pathways.models import Enrollment, Letter
+    from letters.models import Letter
+    from pathways.models import Enrollment
     from patients.models import Consent
 
     login(world.user(Role.PATIENT))

@@ -11,9 +11,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from constel.roles import Role
 from tests.factories import World
+from tests.project import our_apps
 
-OURS = ("constel", "patients", "pathways", "telemonitoring", "engagement", "evaluation", "billing",
-        "portal", "fhir_r4", "demo")
+OURS = our_apps()
 R = Role
 
 
@@ -125,8 +125,8 @@ def _an_alert(w: World):
 def _letter(w: World):
     """The PPS letter of the world's patient, rendered and sent."""
     from constel.tenancy import tenant_context
-    from pathways.models import Letter
-    from pathways.services.letters import letter_send
+    from letters.models import Letter
+    from letters.services import letter_send
 
     with tenant_context(w.tenant):
         letter = Letter.objects.get(enrollment=w.enrollment, kind="pps")
@@ -335,19 +335,19 @@ ACCESS: dict[str, Entry] = {
                             scoped=True, kwargs=lambda w: {"pk": _an_alert(w)}),
     "alert-close": Entry(ok=roles(400, CLINICAL_TEAM), method="post", anonymous=401,
                          scoped=True, kwargs=lambda w: {"pk": _an_alert(w)}),
-    "pathways:alerts": Entry(ok=roles(200, CLINICAL_TEAM), leak_check=True),
-    "pathways:letters_resend": Entry(ok=roles(302, CLINICAL_TEAM), method="post"),
-    "pathways:letter_templates": Entry(ok=roles(200, R.PHYSICIAN_COORDINATOR,
+    "telemonitoring:alerts": Entry(ok=roles(200, CLINICAL_TEAM), leak_check=True),
+    "letters:resend_failed": Entry(ok=roles(302, CLINICAL_TEAM), method="post"),
+    "letters:templates": Entry(ok=roles(200, R.PHYSICIAN_COORDINATOR,
                                                 R.PROGRAMME_MANAGER)),
-    "pathways:letter_template": Entry(ok=roles(200, R.PHYSICIAN_COORDINATOR,
+    "letters:template": Entry(ok=roles(200, R.PHYSICIAN_COORDINATOR,
                                                R.PROGRAMME_MANAGER),
                                       kwargs=lambda w: {"kind": "pps"}),
-    "pathways:alert_count": Entry(ok=roles(200, CLINICAL_TEAM)),
-    "pathways:letter_retry": Entry(ok=roles(302, CLINICAL_TEAM), method="post", scoped=True,
+    "telemonitoring:alert_count": Entry(ok=roles(200, CLINICAL_TEAM)),
+    "letters:retry": Entry(ok=roles(302, CLINICAL_TEAM), method="post", scoped=True,
                                    kwargs=lambda w: {"letter_id": _letter(w)}),
-    "pathways:alert": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
+    "telemonitoring:alert": Entry(ok=roles(200, CLINICAL_TEAM), scoped=True,
                             kwargs=lambda w: {"alert_id": _an_alert(w)}),
-    "pathways:reading_by_phone": Entry(ok=roles(302, CLINICAL_TEAM), method="post",
+    "telemonitoring:reading_by_phone": Entry(ok=roles(302, CLINICAL_TEAM), method="post",
                                        kwargs=_enrollment, scoped=True),
     "portal:home": Entry(ok={R.PATIENT: 200}),
     "gp:home": Entry(ok={R.GP: 200}, leak_check=True),

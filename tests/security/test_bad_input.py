@@ -159,8 +159,8 @@ def test_the_evaluator_export_with_an_out_of_range_period_is_a_message(client, l
 
 
 @pytest.mark.parametrize(("name", "param"), [
-    ("patients:list", "q"), ("patients:list", "phase"), ("pathways:alerts", "status"),
-    ("pathways:alerts", "indicator"), ("access_log", "patient"), ("access_log", "user"),
+    ("patients:list", "q"), ("patients:list", "phase"), ("telemonitoring:alerts", "status"),
+    ("telemonitoring:alerts", "indicator"), ("access_log", "patient"), ("access_log", "user"),
 ])
 def test_a_nul_byte_in_a_query_parameter_is_a_400_naming_it(client, login, world, name,
                                                             param):
@@ -190,7 +190,7 @@ def test_a_nul_byte_in_a_message_or_a_token_name_is_a_400_and_nothing_written(
 
 
 def test_an_api_transition_to_exited_is_the_exit_or_refused(client, world, capsys):
-    from pathways.models import Letter
+    from letters.models import Letter
 
     auth = _token(world, Role.NURSE_COORDINATOR, capsys)
     url = f"/api/v1/enrollments/{world.enrollment.pk}/transition/"

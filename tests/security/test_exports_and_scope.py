@@ -14,7 +14,8 @@ from django.utils import timezone
 from constel.models import AccessLog
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways.models import Activity, Letter
+from letters.models import Letter
+from pathways.models import Activity
 from patients.models import Patient
 from telemonitoring.models import Alert
 from tests.factories import follow_up_patient

@@ -173,7 +173,7 @@ def test_fhir_answers_exactly_for_the_patients_of_the_design_table(
 PAGES = {  # page: (kind, roles that have it)
     "patients:list": ("identity", None),
     "gp:home": ("identity", {Role.GP}),
-    "pathways:alerts": ("clinical", None),
+    "telemonitoring:alerts": ("clinical", None),
     "gp:letters": ("letters", {Role.GP}),
 }
 

@@ -239,7 +239,7 @@ def test_patient_enters_readings_on_the_portal_and_nurse_sees_the_alert(
     worklist = client.get(reverse("pathways:worklist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Alerts to triage" in worklist and world.patient.display_name in worklist
     (alert,) = _alerts(world)
-    url = reverse("pathways:alert", args=[alert.pk])
+    url = reverse("telemonitoring:alert", args=[alert.pk])
     assert client.post(url, {"action": "take"}).status_code == 302
     client.post(url, {"action": "close", "outcome": "advice", "note": "Conseils donnés"})
     (alert,) = _alerts(world)
@@ -250,7 +250,7 @@ def test_nurse_records_a_reading_given_by_phone(client, login, world):
     from django.urls import reverse
 
     login(world.user(Role.NURSE_COORDINATOR))
-    response = client.post(reverse("pathways:reading_by_phone", args=[world.enrollment.pk]),
+    response = client.post(reverse("telemonitoring:reading_by_phone", args=[world.enrollment.pk]),
                            {"indicator": "body_weight", "value": "70,2",
                             "measured_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")})
     assert response.status_code == 302
@@ -409,7 +409,7 @@ def test_nurse_corrects_a_mistyped_reading_and_history_keeps_the_old_value(clien
     evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
     (alert,) = _alerts(world)
     login(world.user(Role.NURSE_COORDINATOR))
-    url = reverse("pathways:alert", args=[alert.pk])
+    url = reverse("telemonitoring:alert", args=[alert.pk])
     client.post(url, {"action": "correct", "reading": str(readings[0].pk), "value": "95"})
     with tenant_context(world.tenant):
         r = Reading.objects.get(pk=readings[0].pk)
@@ -428,7 +428,7 @@ def test_header_badge_counts_open_alerts_and_refreshes_itself(client, login, wor
     readings = _read(world, "spo2", "85")
     evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
     login(world.user(Role.NURSE_COORDINATOR))
-    badge = client.get(reverse("pathways:alert_count")).content.decode()
+    badge = client.get(reverse("telemonitoring:alert_count")).content.decode()
     assert ">1</span>" in badge and 'hx-trigger="every 30s"' in badge
     page = client.get(reverse("pathways:worklist")).content.decode()
     assert "htmx.min.js" in page

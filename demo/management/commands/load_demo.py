@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from contextlib import nullcontext
 
-        from pathways.services.letters import letters_deferred
+        from letters.services import letters_deferred
 
         with letters_deferred() if options["defer_letters"] else nullcontext():
             logins = demo.load()

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from django.urls import reverse
 
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from pathways.models import Letter
-from pathways.services.letters import letter_create, letter_send
+from letters.models import Letter
+from letters.services import letter_create, letter_send
 from telemonitoring.models import Alert
 from telemonitoring.services import (
     alert_close,
@@ -22,7 +21,6 @@ from telemonitoring.services import (
 def _letters(world, **kw):
     with tenant_context(world.tenant):
         return list(Letter.objects.filter(enrollment__patient__tenant=world.tenant, **kw))
-
 
 def test_issuing_the_pps_made_one_letter_rendered_and_sent(world):
     (letter,) = _letters(world, kind="pps")
@@ -93,44 +91,12 @@ def test_smtp_down_then_back_sends_once(world, monkeypatch):
     assert len(mail.outbox) == 1
 
 
-def test_gp_reads_the_letter_in_the_inbox_and_downloads_the_pdf(client, login, world):
-    (letter,) = _letters(world, kind="pps")
-    letter_send(letter_id=letter.pk, tenant_id=world.tenant.pk)
-    login(world.user(Role.GP))
-    inbox = client.get(reverse("gp:letters")).content.decode()
-    assert "<strong>" in inbox  # unread in bold
-    page = client.get(reverse("gp:letter", args=[letter.pk]))
-    assert page.status_code == 200
-    pdf = client.get(reverse("gp:letter_pdf", args=[letter.pk]))
-    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    (letter,) = _letters(world, kind="pps")
-    assert letter.read_at is not None
-
-
 def test_exit_sends_the_synthesis(world):
     from pathways.services import enrollment_exit
 
     enrollment_exit(enrollment=world.enrollment, actor=None, reason="patient_choice")
     (letter,) = _letters(world, kind="exit")
     assert "PPS" in letter.body and "Alerts" in letter.body
-
-
-def test_failed_letter_shows_on_the_worklist_and_is_retried(client, login, world, monkeypatch):
-    from django.core.mail import EmailMessage
-
-    (letter,) = _letters(world, kind="pps")
-    real_send = EmailMessage.send
-    monkeypatch.setattr(EmailMessage, "send", lambda self, *a, **k: (_ for _ in ()).throw(
-        ConnectionRefusedError("smtp down")))
-    with pytest.raises(OSError):
-        letter_send(letter_id=letter.pk, tenant_id=world.tenant.pk)
-    monkeypatch.setattr(EmailMessage, "send", real_send)
-    login(world.user(Role.NURSE_COORDINATOR))
-    body = client.get(reverse("pathways:worklist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Letters that could not be sent" in body and "smtp down" in body
-    client.post(reverse("pathways:letter_retry", args=[letter.pk]))
-    (letter,) = _letters(world, kind="pps")
-    assert letter.status == "sent" and len(mail.outbox) == 1
 
 
 def test_worker_killed_while_sending_neither_duplicates_nor_loses(world):
@@ -141,7 +107,7 @@ def test_worker_killed_while_sending_neither_duplicates_nor_loses(world):
 
     from django.utils import timezone
 
-    from pathways.services.letters import letters_reconcile
+    from letters.services import letters_reconcile
 
     (letter,) = _letters(world, kind="pps")
     with tenant_context(world.tenant):
@@ -199,59 +165,8 @@ def test_pdf_uses_the_shipped_fonts_and_never_the_network():
     assert pdf.startswith(b"%PDF")
 
 
-def test_quarterly_follow_up_report_once_per_period(world):
-    from datetime import date, timedelta
-
-    from pathways.models import EnrollmentTransition
-    from pathways.services.letters import periodic_reports
-
-    today = date(2026, 11, 25)
-    with tenant_context(world.tenant):
-        EnrollmentTransition.objects.filter(enrollment=world.enrollment,
-                                            to_phase="follow_up_y1").update(
-            effective_on=today - timedelta(days=100))
-    assert periodic_reports(tenant=world.tenant, today=today - timedelta(days=20)) == 0
-    assert periodic_reports(tenant=world.tenant, today=today) == 1
-    assert periodic_reports(tenant=world.tenant, today=today) == 0  # same period: no second
-    (letter,) = _letters(world, kind="periodic")
-    assert "Sessions and consultations done" in letter.body
-    assert letter.event_key.startswith("periodic:2026-08-17")
-
-
-def test_programme_manager_edits_a_template_with_preview_and_errors_keep_the_old_one(
-        client, login, world, monkeypatch):
-    from pathways.models import LetterTemplate
-    from pathways.services import letters as letter_services
-
-    login(world.user(Role.PROGRAMME_MANAGER))
-    url = reverse("pathways:letter_template", args=["pps"])
-    saved = client.post(url, {"action": "save", "opening": "Cher confrère, voici le PPS de "
-                                                           "{{ patient_name }}.",
-                              "closing": "Bien confraternellement, l'équipe de {{ programme }}."})
-    assert saved.status_code == 302
-    broken = client.post(url, {"action": "save", "opening": "{% if %}", "closing": ""})
-    assert broken.status_code == 400 and 'aria-invalid="true"' in broken.content.decode()
-    with tenant_context(world.tenant):
-        assert LetterTemplate.objects.get(kind="pps").opening.startswith("Cher confrère")
-    preview = client.post(url, {"action": "preview", "opening": "Aperçu {{ gp_name }}",
-                                "closing": ""})
-    assert preview["Content-Type"] == "application/pdf" and preview.content.startswith(b"%PDF")
-    # The next letter carries the tenant's wording, with the patient's name filled in.
-    seen = {}
-    monkeypatch.setattr(letter_services, "render", lambda html: seen.setdefault("html", html)
-                        and b"%PDF-fake")
-    (letter,) = _letters(world, kind="pps")
-    letter_send(letter_id=letter.pk, tenant_id=world.tenant.pk)
-    assert "Cher confrère, voici le PPS de" in seen["html"]
-    assert world.patient.birth_name in seen["html"].split("Cher confrère")[1]
-    # A template cannot reach beyond the values it is given.
-    opening, _closing = letter_services.render_frame("{{ patient.user.password }}", "",
-                                                     {"patient_name": "X"})
-    assert opening == ""
-
-
 def test_each_tenant_may_send_through_its_own_smtp_server(settings):
-    from pathways.services.letters import smtp_connection
+    from letters.services import smtp_connection
 
     settings.TENANT_SMTP = {"clinavenir": "smtp+tls://ide%40cl.fr:s3cr%2Ft@smtp.mssante.test:587"}
     connection = smtp_connection("clinavenir")
@@ -267,7 +182,7 @@ def test_a_letter_left_sending_is_flagged_with_its_history_and_a_sent_letter_sta
 
     from django.utils import timezone
 
-    from pathways.services.letters import LETTER_MOVES, letter_transition, letters_reconcile
+    from letters.services import LETTER_MOVES, letter_transition, letters_reconcile
 
     with tenant_context(world.tenant):
         letter = Letter.objects.get(enrollment=world.enrollment, kind="pps")
@@ -290,7 +205,7 @@ def test_letters_created_while_deferred_wait_and_are_sent_once_by_resend(
         world, django_capture_on_commit_callbacks):
     """A bulk import (the demo's data) defers its letters: none is queued while it runs;
     letters_resend afterwards sends each once."""
-    from pathways.services.letters import letters_deferred, letters_resend
+    from letters.services import letters_deferred, letters_resend
 
     with tenant_context(world.tenant):
         Letter.objects.all().delete()

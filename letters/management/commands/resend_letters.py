@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--id", action="append", dest="ids", help="a letter (repeatable)")
 
     def handle(self, *args, tenant: str, since: str | None, ids: list | None, **options):
-        from pathways.services.letters import letters_resend
+        from letters.services import letters_resend
 
         t = Tenant.objects.filter(slug=tenant).first()
         if t is None:

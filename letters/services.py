@@ -21,7 +21,7 @@ from constel import dates
 from constel.models import Tenant
 from constel.pdf import render
 from constel.tenancy import tenant_context
-from pathways.models import Enrollment, Letter, LetterTemplate
+from letters.models import Letter, LetterTemplate
 
 TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError, OSError)
 
@@ -42,9 +42,11 @@ def letters_deferred():
         _deferred.reset(token)
 
 
-def letter_create(*, enrollment: Enrollment, kind: str, event_key: str, subject: str,
+def letter_create(*, enrollment, kind: str, event_key: str, subject: str,
                   body: str) -> Letter | None:
-    """Inside the caller's transaction: at most one letter per (kind, event)."""
+    """Inside the caller's transaction: at most one letter per (kind, event), to the GP of
+    the ``enrollment``'s patient. The caller writes the subject and the body (this app
+    knows no pathway, no alert: they call it)."""
     with tenant_context(enrollment.tenant_id):
         patient = enrollment.patient
         try:
@@ -57,7 +59,7 @@ def letter_create(*, enrollment: Enrollment, kind: str, event_key: str, subject:
         letter_id, tenant_id = str(letter.pk), str(enrollment.tenant_id)
 
         def enqueue() -> None:
-            from pathways.tasks import send_letter_task
+            from letters.tasks import send_letter_task
 
             send_letter_task.delay(tenant_id, letter_id)
 
@@ -97,9 +99,10 @@ def render_frame(opening: str, closing: str, values: dict) -> tuple[str, str]:
     return out[0], out[1]
 
 
-def render_pdf(letter: Letter, *, template: LetterTemplate | None = None) -> bytes:
-    enrollment = letter.enrollment
-    patient = enrollment.patient
+def render_pdf(letter: Letter, *, template: LetterTemplate | None = None,
+               patient=None) -> bytes:
+    """The letter as PDF (``patient``: the letter's own by default; a preview gives one)."""
+    patient = patient or letter.enrollment.patient
     tenant = Tenant.objects.get(pk=letter.tenant_id)
     if template is None:
         template = LetterTemplate.objects.filter(tenant_id=letter.tenant_id,
@@ -262,7 +265,7 @@ def letters_reconcile(*, tenant: Tenant, now=None) -> int:
 def letters_resend(*, tenant: Tenant, letter_ids=None, since=None) -> int:
     """Batch (after an SMTP outage): queue the failed letters (all, or those given, or those
     created since a date) again. Letters already sent are never queued: no duplicate."""
-    from pathways.tasks import send_letter_task
+    from letters.tasks import send_letter_task
 
     with tenant_context(tenant):
         qs = Letter.objects.filter(status__in=[Letter.Status.FAILED, Letter.Status.DRAFT,
@@ -275,60 +278,3 @@ def letters_resend(*, tenant: Tenant, letter_ids=None, since=None) -> int:
     for pk in ids:
         send_letter_task.delay(str(tenant.pk), pk)
     return len(ids)
-
-
-def periodic_reports(*, tenant: Tenant, today=None) -> int:
-    """The "bilan de suivi périodique": every ``tenant.periodic_report_months`` months of
-    follow-up, a letter to the GP with the sessions done and a synthesis of the alerts of the
-    period. One per enrollment and period (the period is the event), so running daily is
-    safe."""
-    from django.utils.translation import gettext as _
-
-    from constel.dates import add_months
-    from pathways.models import Activity, EnrollmentTransition, Phase
-    from telemonitoring.models import Alert
-
-    today = today or dates.today()
-    months = tenant.periodic_report_months or 3
-    created = 0
-    with tenant_context(tenant), transaction.atomic():
-        starts = dict(EnrollmentTransition.objects.filter(
-            to_phase=Phase.FOLLOW_UP_Y1, enrollment__phase__in=[
-                Phase.FOLLOW_UP_Y1, Phase.ANNUAL_UPDATE, Phase.FOLLOW_UP_Y2,
-                Phase.FINAL_ASSESSMENT]).values_list("enrollment_id", "effective_on"))
-        enrollments = {e.pk: e for e in Enrollment.objects.filter(pk__in=starts)
-                       .select_related("patient__gp")}
-        for enrollment_id, start in starts.items():
-            k = 1
-            while add_months(start, months * (k + 1)) <= today:
-                k += 1
-            end = add_months(start, months * k)
-            if end > today:
-                continue  # the first period is not over yet
-            begin = add_months(start, months * (k - 1))
-            e = enrollments[enrollment_id]
-            done = (Activity.objects.filter(enrollment=e, status=Activity.Status.DONE,
-                                            scheduled_at__date__gte=begin,
-                                            scheduled_at__date__lt=end)
-                    .order_by("scheduled_at"))
-            alerts = Alert.objects.filter(enrollment=e, opened_at__date__gte=begin,
-                                          opened_at__date__lt=end).select_related("indicator")
-            lines = [_("Dear colleague,"), "",
-                     _("Follow-up report of your patient for %(begin)s – %(end)s.")
-                     % {"begin": f"{begin:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}"}, "",
-                     _("Sessions and consultations done: %(n)s") % {"n": done.count()}]
-            lines += [f"- {dates.local_time(a.scheduled_at):%d/%m/%Y} "
-                      f"{a.get_kind_display()}" for a in done[:30]]
-            lines += ["", _("Alerts: %(n)s") % {"n": alerts.count()}]
-            lines += [f"- {dates.local_time(a.opened_at):%d/%m/%Y} {a.indicator.label} "
-                      f"({a.level}) — {a.get_status_display()}"
-                      f"{' : ' + a.get_outcome_display() if a.outcome else ''}"
-                      for a in alerts[:30]]
-            if letter_create(enrollment=e, kind=Letter.Kind.PERIODIC,
-                             event_key=f"periodic:{begin.isoformat()}",
-                             subject=_("Follow-up report %(begin)s – %(end)s — %(name)s")
-                             % {"begin": f"{begin:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}",
-                                "name": e.patient.display_name},
-                             body="\n".join(str(x) for x in lines)):
-                created += 1
-    return created

@@ -1,5 +1,8 @@
 """Letters to the GP (DESIGN §6): one row per triggering event, created in the event's
-transaction; a task renders the PDF and sends it exactly once."""
+transaction; a task renders the PDF and sends it exactly once.
+
+Moved out of ``pathways`` without touching the tables: each model keeps its ``db_table``
+(and its history's), so row-level security and the history stay as they were."""
 
 from __future__ import annotations
 
@@ -45,9 +48,10 @@ class Letter(TenantOwned):
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
-    history = clinical_history(excluded_fields=["pdf"])
+    history = clinical_history(excluded_fields=["pdf"], table_name="pathways_historicalletter")
 
     class Meta:
+        db_table = "pathways_letter"
         ordering = ["-created_at"]
         constraints = [models.UniqueConstraint(fields=["tenant", "kind", "event_key"],
                                                name="letter_once_per_event")]
@@ -56,8 +60,8 @@ class Letter(TenantOwned):
 
 class LetterTemplate(TenantOwned):
     """The tenant's wording around a kind of letter: an opening and a closing (Django
-    template syntax over a restricted set of values: see pathways.services.letters
-    .TEMPLATE_VALUES). A template that does not render is refused; the previous one stays."""
+    template syntax over a restricted set of values: see letters.services.TEMPLATE_VALUES).
+    A template that does not render is refused; the previous one stays."""
 
     kind = models.CharField(max_length=24, choices=Letter.Kind.choices)
     opening = models.TextField(blank=True)
@@ -66,8 +70,9 @@ class LetterTemplate(TenantOwned):
     updated_by = models.ForeignKey("constel.User", null=True, on_delete=models.PROTECT,
                                    related_name="+")
 
-    history = clinical_history()
+    history = clinical_history(table_name="pathways_historicallettertemplate")
 
     class Meta:
+        db_table = "pathways_lettertemplate"
         constraints = [models.UniqueConstraint(fields=["tenant", "kind"],
                                                name="letter_template_one_per_kind")]
