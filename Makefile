@@ -48,6 +48,7 @@ messages: venv-demo
 lint: venv
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(PY) tools/long_functions.py
 
 # PostgreSQL under var/ (migrated as the owner, served as constel_app under RLS), fresh demo
 # data, the periodic jobs, the server; logins printed once it answers (tools/demo.py).

@@ -35,6 +35,10 @@ def _aware(d: date, end: bool = False) -> datetime:
 
 
 def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
+
+
+    # long: the programme's tables one after the other, a few lines each, in the order of the
+    # page: a report read top to bottom
     from engagement.models import Questionnaire, QuestionnaireResponse
     from pathways.models import (
         Activity,

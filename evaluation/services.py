@@ -75,6 +75,8 @@ def parse_period(raw_start: str, raw_end: str) -> tuple[date, date]:
 
 @transaction.atomic
 def evaluation_export(*, tenant: Tenant, start: date, end: date, by: User) -> bytes:
+    # long: one CSV per file of the export, its columns beside its query: the export's
+    # dictionary in code
     from engagement.models import QuestionnaireResponse
     from evaluation.models import EvaluationExport
     from pathways.models import Activity, Enrollment

@@ -117,6 +117,8 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
     """Today's and overdue tasks across the patients in scope, by kind: one statement counts
     every section, then one query lists the rows of each section that has any, whatever the
     number of patients."""
+    # long: the table of the worklist's 13 sections, one entry each, then one count and one
+    # query per non-empty section
     now = timezone.now()
     today = dates.today()
     tenant_id = membership.tenant_id
@@ -171,7 +173,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                 CarePlan.objects.filter(status=CarePlan.Status.DRAFT)
                 .select_related(enrolled)
                 .only(*shown(enrolled, "enrollment", "version", "issued_on",
-                             "gp_reminders_sent"))
+                             "gp_reminders_sent", "reason"))
                 .order_by("created_at"), enrolled),
         section("missed", _("Missed appointments: plan a call"),
                 Activity.objects.filter(status=Activity.Status.MISSED,

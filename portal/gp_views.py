@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from constel.access import Cap, membership_required, patients_in_scope
 from constel.models import Tenant
+from constel.utils import field_errors
 from pathways import services as pathway_services
 from pathways.models import Enrollment
 from patients.forms import EligibilityForm, apply_errors
@@ -134,20 +135,28 @@ def care_plan(request: HttpRequest, care_plan_id: str) -> HttpResponse:
         .exclude(status=CarePlan.Status.DRAFT), membership=request.membership,
         patient_path="enrollment__patient", cap=Cap.GP_SPACE, pk=care_plan_id)
     log_patient_read(request, plan.enrollment.patient)
-    error = None
+    # Nothing chosen in advance: a GP who asks for changes and meets an error must find
+    # their choice and their text as they left them, never a validation ready to send.
+    form = {"answer": request.POST.get("answer", ""), "comment": request.POST.get("comment", "")}
+    errors: dict = {}
     if request.method == "POST":
         try:
+            if form["answer"] not in ("validate", "changes"):
+                raise ValidationError({"answer": _(
+                    "Choose whether you validate this PPS or ask for changes.")})
             care_plan_gp_answer(care_plan=plan, gp_user=request.user,
-                                validate=request.POST.get("answer") == "validate",
-                                comment=request.POST.get("comment", ""))
+                                validate=form["answer"] == "validate",
+                                comment=form["comment"])
         except ValidationError as exc:
-            error = " ".join(exc.messages)
+            errors = field_errors(exc)
         else:
-            messages.success(request, _("Thank you: your answer is recorded."))
+            messages.success(request, _("Thank you: your validation is recorded.")
+                             if form["answer"] == "validate" else
+                             _("Thank you: your request for changes is sent to the team."))
             return redirect("gp:home")
     return render(request, "portal/gp_care_plan.html",
                   {"plan": plan, "patient": plan.enrollment.patient, "items": plan.items.all(),
-                   "error": error}, status=400 if error else 200)
+                   "form": form, "errors": errors}, status=400 if errors else 200)
 
 
 @membership_required(cap=Cap.GP_SPACE)

@@ -16,7 +16,7 @@ from constel.models import User
 from constel.tenancy import tenant_context
 from pathways.models import Activity, Enrollment
 from telemonitoring.ingest import _parse_value
-from telemonitoring.models import Alert, Reading
+from telemonitoring.models import Alert, AlertNote, Reading
 
 NURSE_OUTCOMES = {Alert.Outcome.NO_ACTION, Alert.Outcome.ADVICE, Alert.Outcome.ERRONEOUS}
 
@@ -56,6 +56,32 @@ def alert_transition(alert: Alert, to: str, **fields) -> Alert:
     return alert
 
 
+#: A note's longest text (a paragraph; a longer one is refused, never cut).
+NOTE_MAX = 2000
+
+
+def _note(alert: Alert, kind: str, by: User | None, text: str = "") -> AlertNote:
+    text = (text or "").strip()
+    if len(text) > NOTE_MAX:
+        raise ValidationError({"note": _("A note holds %(n)s characters at most.")
+                               % {"n": NOTE_MAX}})
+    return AlertNote.objects.create(tenant_id=alert.tenant_id, alert=alert, kind=kind,
+                                    author=by, text=text)
+
+
+@transaction.atomic
+def alert_note_add(*, alert: Alert, by: User, text: str) -> AlertNote:
+    """A note on an alert not closed yet (for the coordinating physician once escalated),
+    shown in order with its author and time."""
+    if not (text or "").strip():
+        raise ValidationError({"note": _("Write the note.")})
+    with tenant_context(alert.tenant_id):
+        alert = _locked(alert)
+        if alert.status == Alert.Status.CLOSED:
+            raise ValidationError({"status": _("This alert is already closed.")})
+        return _note(alert, AlertNote.Kind.NOTE, by, text)
+
+
 @transaction.atomic
 def alert_take(*, alert: Alert, nurse: User) -> Alert:
     with tenant_context(alert.tenant_id):
@@ -73,8 +99,9 @@ def alert_escalate(*, alert: Alert, by: User, note: str = "") -> Alert:
         if alert.status not in (Alert.Status.OPEN, Alert.Status.TAKEN):
             raise ValidationError({"status": _("Only an open or taken alert can be "
                                                "escalated.")})
+        _note(alert, AlertNote.Kind.ESCALATION, by, note)
         return alert_transition(alert, Alert.Status.ESCALATED, escalated_at=timezone.now(),
-                                taken_by=alert.taken_by or by, note=note or alert.note)
+                                taken_by=alert.taken_by or by)
 
 
 @transaction.atomic
@@ -89,8 +116,13 @@ def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = 
         alert = _locked(alert)
         if alert.status == Alert.Status.CLOSED:
             raise ValidationError({"status": _("This alert is already closed.")})
+        medical = role_has_cap(role, Cap.ALERT_CLOSE_MEDICAL)
+        if alert.status == Alert.Status.ESCALATED and not medical:
+            raise ValidationError({"status": _(
+                "This alert was escalated to the coordinating physician: only they close it. "
+                "Add a note for them instead.")})
         if outcome in PHYSICIAN_OUTCOMES:
-            if not role_has_cap(role, Cap.ALERT_CLOSE_MEDICAL):
+            if not medical:
                 raise ValidationError({"outcome": _("This outcome is decided by the "
                                                     "coordinating physician.")})
             if alert.status != Alert.Status.ESCALATED:
@@ -111,8 +143,10 @@ def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = 
                     note=_("After an alert"))
             except IntegrityError as exc:  # pragma: no cover - no constraint expected
                 raise ValidationError(str(exc)) from exc
+        _note(alert, AlertNote.Kind.CLOSING, by, note)
+        # The alert's note is the closing one: an escalation note stays the escalation's.
         alert_transition(alert, Alert.Status.CLOSED, outcome=outcome, closed_by=by,
-                         closed_at=timezone.now(), note=note or alert.note,
+                         closed_at=timezone.now(), note=note.strip(),
                          gp_involvement=gp_involvement)
         if outcome != Alert.Outcome.ERRONEOUS:  # DESIGN §5: every handled alert but these
             from letters.services import letter_create

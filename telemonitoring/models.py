@@ -195,3 +195,26 @@ class AlertEvent(TenantOwned):
         constraints = [models.UniqueConstraint(
             fields=["tenant", "reading", "rule"], condition=models.Q(reading__isnull=False),
             name="alert_event_once_per_reading_rule")]
+
+
+class AlertNote(TenantOwned):
+    """What was said about an alert, in order: the escalation's note, the notes added for the
+    coordinating physician, the auto-escalation, the closing note. Written once, never
+    edited (the alert's own history keeps its status changes)."""
+
+    class Kind(models.TextChoices):
+        ESCALATION = "escalation", _("Escalated")
+        AUTO_ESCALATION = "auto_escalation", _("Escalated automatically")
+        NOTE = "note", _("Note")
+        CLOSING = "closing", _("Closed")
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    text = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["tenant", "alert", "at"])]

@@ -33,6 +33,7 @@ from telemonitoring.lifecycle import (  # noqa: F401
     PHYSICIAN_OUTCOMES,
     alert_close,
     alert_escalate,
+    alert_note_add,
     alert_take,
     reading_correct,
 )

@@ -19,7 +19,7 @@ from telemonitoring import rules
 from telemonitoring.catalogue import FOLLOWING_PHASES
 from telemonitoring.evaluation import _attach, _span, evaluate_readings
 from telemonitoring.lifecycle import alert_transition
-from telemonitoring.models import Alert, AlertRule, Indicator, Reading
+from telemonitoring.models import Alert, AlertNote, AlertRule, Indicator, Reading
 
 #: How far back the sweep looks for readings no worker evaluated (BRIN range on entered_at);
 #: the sweep runs every 5 minutes, so this covers a fortnight of outage.
@@ -129,5 +129,9 @@ def _auto_escalate(tenant: Tenant, now: datetime) -> int:
         for alert in late:
             alert_transition(alert, Alert.Status.ESCALATED, escalated_at=now,
                              auto_escalated=True)
+            AlertNote.objects.create(
+                tenant_id=alert.tenant_id, alert=alert, kind=AlertNote.Kind.AUTO_ESCALATION,
+                text=_("Critical alert not taken within %(n)s minutes.")
+                % {"n": tenant.critical_alert_delay_minutes})
             escalated += 1
     return escalated

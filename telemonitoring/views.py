@@ -43,6 +43,9 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
         try:
             if action == "take":
                 telefollowup.alert_take(alert=alert, nurse=request.user)
+            elif action == "note":
+                telefollowup.alert_note_add(alert=alert, by=request.user,
+                                            text=request.POST.get("note", ""))
             elif action == "escalate":
                 telefollowup.alert_escalate(alert=alert, by=request.user,
                                             note=request.POST.get("note", ""))
@@ -66,8 +69,9 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
             messages.success(request, _("Alert updated."))
         return redirect("telemonitoring:alert", alert_id=alert.pk)
     events = alert.events.select_related("reading", "reading__entered_by").order_by("-at")[:50]
+    notes = alert.notes.select_related("author")
     return render(request, "telemonitoring/alert.html", {
-        "alert": alert, "patient": alert.enrollment.patient, "events": events,
+        "alert": alert, "patient": alert.enrollment.patient, "events": events, "notes": notes,
         "nurse_outcomes": [(o.value, o.label) for o in Alert.Outcome
                            if o in telefollowup.NURSE_OUTCOMES],
         "physician_outcomes": [(o.value, o.label) for o in Alert.Outcome

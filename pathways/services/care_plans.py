@@ -32,6 +32,44 @@ DRAFT_PHASES = {
 REMINDER_DAYS = (7, 14)
 
 
+#: The moves of a PPS version: a draft is issued; an issued version is superseded when the
+#: next one is issued. A superseded version never changes again.
+CARE_PLAN_MOVES: dict[str, frozenset[str]] = {
+    CarePlan.Status.DRAFT: frozenset({CarePlan.Status.ISSUED}),
+    CarePlan.Status.ISSUED: frozenset({CarePlan.Status.SUPERSEDED}),
+    CarePlan.Status.SUPERSEDED: frozenset(),
+}
+#: The GP's answer to an issued version: awaited from the issue, then given once.
+GP_ANSWER_MOVES: dict[str, frozenset[str]] = {
+    "": frozenset({CarePlan.GpStatus.PENDING}),
+    CarePlan.GpStatus.PENDING: frozenset({CarePlan.GpStatus.VALIDATED,
+                                          CarePlan.GpStatus.CHANGES_REQUESTED}),
+    CarePlan.GpStatus.VALIDATED: frozenset(),
+    CarePlan.GpStatus.CHANGES_REQUESTED: frozenset(),
+}
+
+
+def care_plan_transition(plan: CarePlan, *, actor: User | None, status: str | None = None,
+                         gp_status: str | None = None, **fields) -> CarePlan:
+    """Move a locked version (CARE_PLAN_MOVES, GP_ANSWER_MOVES) with the given fields, saved
+    with its historical row (by ``actor``); refused naming the status otherwise (a GP who
+    answers twice, a version issued twice)."""
+    if status is not None and status not in CARE_PLAN_MOVES[plan.status]:
+        raise ValidationError({"status": _("This version is %(status)s: it cannot change.")
+                               % {"status": plan.get_status_display().lower()}})
+    if gp_status is not None and gp_status not in GP_ANSWER_MOVES[plan.gp_status]:
+        raise ValidationError({"status": _("This version is not awaiting your answer.")})
+    if status is not None:
+        plan.status = status
+    if gp_status is not None:
+        plan.gp_status = gp_status
+    for name, value in fields.items():
+        setattr(plan, name, value)
+    plan._history_user = actor
+    plan.save()
+    return plan
+
+
 def _locked_plan(care_plan: CarePlan) -> CarePlan:
     return (CarePlan.objects.select_for_update(of=("self",))
             .select_related("enrollment__patient__gp").get(pk=care_plan.pk))
@@ -170,15 +208,12 @@ def care_plan_issue(*, care_plan: CarePlan, actor: User, on=None) -> CarePlan:
         plan = _editable(care_plan)
         if not plan.items.exists():
             raise ValidationError({"items": _("An empty PPS cannot be issued.")})
-        CarePlan.objects.filter(enrollment_id=plan.enrollment_id,
-                                status=CarePlan.Status.ISSUED).update(
-            status=CarePlan.Status.SUPERSEDED)
-        plan.status = CarePlan.Status.ISSUED
-        plan.issued_at = timezone.now()
-        plan.issued_on = on
-        plan.issued_by = actor
-        plan.gp_status = CarePlan.GpStatus.PENDING
-        plan.save()
+        for earlier in CarePlan.objects.select_for_update().filter(
+                enrollment_id=plan.enrollment_id, status=CarePlan.Status.ISSUED):
+            care_plan_transition(earlier, actor=actor, status=CarePlan.Status.SUPERSEDED)
+        care_plan_transition(plan, actor=actor, status=CarePlan.Status.ISSUED,
+                             gp_status=CarePlan.GpStatus.PENDING, issued_at=timezone.now(),
+                             issued_on=on, issued_by=actor)
         from telemonitoring.services import rules_from_care_plan
 
         rules_from_care_plan(care_plan=plan)
@@ -216,11 +251,9 @@ def care_plan_gp_answer(*, care_plan: CarePlan, gp_user: User, validate: bool,
             raise ValidationError({"status": _("This version is not awaiting your answer.")})
         if not validate and not comment.strip():
             raise ValidationError({"comment": _("Say which changes you would like.")})
-        plan.gp_status = (CarePlan.GpStatus.VALIDATED if validate
-                          else CarePlan.GpStatus.CHANGES_REQUESTED)
-        plan.gp_answered_at = timezone.now()
-        plan.gp_comment = comment.strip()
-        plan.save()
+        care_plan_transition(plan, actor=gp_user, gp_status=(
+            CarePlan.GpStatus.VALIDATED if validate else CarePlan.GpStatus.CHANGES_REQUESTED),
+            gp_answered_at=timezone.now(), gp_comment=comment.strip())
         if not validate and not CarePlan.objects.filter(
                 enrollment_id=plan.enrollment_id, status=CarePlan.Status.DRAFT).exists():
             version = (CarePlan.objects.filter(enrollment_id=plan.enrollment_id)

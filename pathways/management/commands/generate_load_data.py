@@ -163,6 +163,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def _tenant(self, number: int, count: int, o: dict, rng: random.Random, today: date):
+        # long: a script of the load data, read top to bottom
         from constel import services
         from constel.roles import Role
         from constel.tenancy import tenant_context
