@@ -224,8 +224,9 @@ class BudgetPlanYear(TenantOwned):
 class ExportLog(TenantOwned):
     """Every export of a statement: who, when, what."""
 
+    # A discarded draft's exports stay logged (a file left the system), without it.
     statement = models.ForeignKey(ClaimStatement, null=True, blank=True,
-                                  on_delete=models.CASCADE, related_name="exports")
+                                  on_delete=models.SET_NULL, related_name="exports")
     remuneration = models.ForeignKey(RemunerationStatement, null=True, blank=True,
                                      on_delete=models.CASCADE, related_name="exports")
     format = models.CharField(max_length=8)

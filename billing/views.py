@@ -14,7 +14,7 @@ from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import services
 from billing.models import (
@@ -55,7 +55,8 @@ def statements(request: HttpRequest) -> HttpResponse:
             .annotate(line_count=Count("lines")).order_by("-period_start"))
     start, end = services.period_of(request.tenant, dates.today(request.tenant))
     return render(request, "billing/statements.html", {
-        "statements": rows, "current_start": start, "current_end": end})
+        "statements": rows, "current_start": start, "current_end": end,
+        "never_compiled": services.periods_never_compiled(request.tenant)})
 
 
 @require_POST
@@ -84,13 +85,18 @@ def statement(request: HttpRequest, pk) -> HttpResponse:
              .select_related("patient", "kind", "adjusts").order_by("reference"))
     page = Paginator(lines, 100).get_page(request.GET.get("page"))
     return render(request, "billing/statement.html", {
-        "statement": st, "page": page, "summary": services.summary(st)})
+        "statement": st, "page": page, "summary": services.summary(st),
+        "period_ended": st.period_end < dates.today(request.tenant)})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @membership_required(cap=Cap.BILLING)
 def statement_issue(request: HttpRequest, pk) -> HttpResponse:
+    """GET: what issuing will freeze, and the button that does it; POST: issue."""
     st = get_object_for_tenant_or_404(ClaimStatement.objects.all(), request.tenant, pk=pk)
+    if request.method == "GET":
+        return render(request, "billing/statement_confirm.html", {
+            "statement": st, "summary": services.summary(st), "action": "issue"})
     try:
         st = services.statement_issue(statement=st, actor=request.user)
     except ValidationError as exc:
@@ -98,6 +104,26 @@ def statement_issue(request: HttpRequest, pk) -> HttpResponse:
     else:
         messages.success(request, _("Statement no. %(n)s issued.") % {"n": st.number})
     return redirect("billing:statement", st.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@membership_required(cap=Cap.BILLING)
+def statement_discard(request: HttpRequest, pk) -> HttpResponse:
+    """GET: what discarding the draft does, and the button; POST: discard."""
+    st = get_object_for_tenant_or_404(ClaimStatement.objects.all(), request.tenant, pk=pk)
+    if request.method == "GET":
+        return render(request, "billing/statement_confirm.html", {
+            "statement": st, "summary": services.summary(st), "action": "discard"})
+    try:
+        services.statement_discard(statement=st, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, _errors(exc))
+        return redirect("billing:statement", st.pk)
+    messages.success(request, _("Draft of %(start)s – %(end)s discarded: its forfaits are "
+                                "unclaimed again.") % {
+        "start": st.period_start.strftime("%d/%m/%Y"),
+        "end": st.period_end.strftime("%d/%m/%Y")})
+    return redirect("billing:statements")
 
 
 @membership_required(cap=Cap.BILLING)

@@ -16,6 +16,8 @@ from billing.services.claims import (  # noqa: F401
     compile_claims,
     expected_dues,
     period_lock,
+    periods_never_compiled,
+    statement_discard,
     statement_issue,
     statement_transition,
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -25,6 +25,7 @@ from billing.models import (
     Tariff,
 )
 from billing.services.catalogue import period_check, period_of
+from constel import dates
 from constel.models import Tenant, User
 from constel.tenancy import tenant_context
 
@@ -288,6 +289,43 @@ def statement_issue(*, statement: ClaimStatement, actor: User) -> ClaimStatement
                                    % {"n": statement.number}})
         if statement.compiled_at is None:
             raise ValidationError({"status": _("Compile the statement before issuing it.")})
+        if statement.period_end >= dates.today(statement.tenant_id):
+            # A running period is compiled as a preview; nothing final before it has ended.
+            raise ValidationError({"status": _(
+                "The period ends on %(end)s: its statement can be issued from the day after.")
+                % {"end": statement.period_end.strftime("%d/%m/%Y")}})
         last = ClaimStatement.objects.aggregate(n=Max("number"))["n"] or 0
         return statement_transition(statement, ClaimStatement.Status.ISSUED, actor=actor,
                                     number=last + 1, issued_at=timezone.now(), issued_by=actor)
+
+
+@transaction.atomic
+def statement_discard(*, statement: ClaimStatement, actor: User) -> None:
+    """Discard a draft (compiled for a wrong period, or to start again): its lines go, the
+    forfaits it claimed return to the ledger as unclaimed, the credits it made are undone.
+    An issued statement is never discarded. The deletion keeps its historical row."""
+    with tenant_context(statement.tenant_id):
+        period_lock(statement.tenant, statement.period_start)
+        statement = ClaimStatement.objects.select_for_update().get(pk=statement.pk)
+        if statement.status != ClaimStatement.Status.DRAFT:
+            raise ValidationError({"status": _("An issued statement is never discarded.")})
+        _clear_draft(statement)
+        statement._history_user = actor
+        statement.delete()
+
+
+def periods_never_compiled(tenant: Tenant, *, today: date | None = None
+                           ) -> list[tuple[date, date]]:
+    """The ended claim periods, from the programme's first, that have no statement: forfaits
+    there are never claimed until someone compiles them."""
+    today = today or dates.today(tenant)
+    have = set(ClaimStatement.objects.filter(tenant=tenant).values_list("period_start",
+                                                                        flat=True))
+    missing, day = [], tenant.claim_period_anchor
+    while True:
+        start, end = period_of(tenant, day)
+        if end >= today:
+            return missing
+        if start not in have:
+            missing.append((start, end))
+        day = end + timedelta(days=1)

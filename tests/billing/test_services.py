@@ -365,7 +365,8 @@ def test_statement_page_and_exports_for_finance(client, login, world, django_ass
 
 
 def test_issue_from_the_page_then_the_button_is_gone(client, login, world):
-    statement = compile_claims(tenant=world.tenant, day=timezone.localdate())
+    _backdate(world, world.enrollment, pps=date(2025, 1, 10), y1=date(2025, 2, 1))
+    statement = compile_claims(tenant=world.tenant, day=date(2025, 1, 10))  # an ended period
     login(world.user(Role.FINANCE))
     client.post(reverse("billing:statement_issue", args=[statement.pk]))
     body = client.get(reverse("billing:statement", args=[statement.pk])).content.decode()
@@ -393,11 +394,19 @@ def test_api_compile_issue_export(client, login, world):
     pk = ok.json()["id"]
     detail = client.get(f"/api/v1/claims/statements/{pk}/").json()
     assert sorted(line["forfait"] for line in detail["lines"]) == ["F1", "F3"]
+    # The running period is not issued (400 naming the status); an ended one is, once.
+    running = client.post(f"/api/v1/claims/statements/{pk}/issue/")
+    assert running.status_code == 400 and "status" in running.json()
+    export = client.get(f"/api/v1/claims/statements/{pk}/export.csv")
+    assert export.status_code == 200 and b"F3" in export.content
+    with tenant_context(world.tenant):
+        ClaimStatement.objects.filter(pk=pk).delete()
+    _backdate(world, world.enrollment, pps=date(2025, 1, 10), y1=date(2025, 2, 1))
+    pk = client.post("/api/v1/claims/statements/compile/", {"period": "2025-01-10"},
+                     content_type="application/json").json()["id"]
     assert client.post(f"/api/v1/claims/statements/{pk}/issue/").json()["number"] == 1
     again = client.post(f"/api/v1/claims/statements/{pk}/issue/")
     assert again.status_code == 400 and "status" in again.json()
-    export = client.get(f"/api/v1/claims/statements/{pk}/export.csv")
-    assert export.status_code == 200 and b"F3" in export.content
 
 
 def test_compile_claims_command(world, capsys):

@@ -143,6 +143,21 @@ def _statement(w: World):
     return compile_claims(tenant=w.tenant, day=timezone.localdate()).pk
 
 
+def _ended_statement(w: World):
+    """A draft claim statement of an ended period (one that can be issued)."""
+    from datetime import date
+
+    from billing.services import compile_claims
+    from constel.tenancy import tenant_context
+    from pathways.models import CarePlan, EnrollmentTransition
+
+    with tenant_context(w.tenant):
+        CarePlan.objects.filter(enrollment=w.enrollment).update(issued_on=date(2025, 1, 10))
+        EnrollmentTransition.objects.filter(enrollment=w.enrollment, to_phase="follow_up_y1"
+                                            ).update(effective_on=date(2025, 2, 1))
+    return compile_claims(tenant=w.tenant, day=date(2025, 1, 10)).pk
+
+
 def _remuneration(w: World):
     from billing.models import RemunerationStatement
     from constel.tenancy import tenant_context
@@ -412,7 +427,9 @@ ACCESS: dict[str, Entry] = {
     "billing:statement": Entry(ok={R.FINANCE: 200}, scoped=True,
                                kwargs=lambda w: {"pk": _statement(w)}),
     "billing:statement_issue": Entry(ok={R.FINANCE: 302}, method="post", scoped=True,
-                                     kwargs=lambda w: {"pk": _statement(w)}),
+                                     kwargs=lambda w: {"pk": _ended_statement(w)}),
+    "billing:statement_discard": Entry(ok={R.FINANCE: 302}, method="post", scoped=True,
+                                       kwargs=lambda w: {"pk": _statement(w)}),
     "billing:statement_export": Entry(ok={R.FINANCE: 200}, scoped=True,
                                       kwargs=lambda w: {"pk": _statement(w), "fmt": "csv"}),
     "billing:tariffs": Entry(ok={R.FINANCE: 200}),
@@ -425,7 +442,7 @@ ACCESS: dict[str, Entry] = {
                                     kwargs=lambda w: {"pk": _statement(w)}),
     "claim-statement-compile": Entry(ok={R.FINANCE: 400}, method="post", anonymous=401),
     "claim-statement-issue": Entry(ok={R.FINANCE: 200}, method="post", anonymous=401,
-                                   scoped=True, kwargs=lambda w: {"pk": _statement(w)}),
+                                   scoped=True, kwargs=lambda w: {"pk": _ended_statement(w)}),
     "claim-statement-export": Entry(ok={R.FINANCE: 200}, anonymous=401, scoped=True,
                                     kwargs=lambda w: {"pk": _statement(w), "fmt": "xlsx"}),
 }
