@@ -49,8 +49,8 @@ def activities_in_scope(*, membership: Membership, clinical: bool = False
                         patient_path="enrollment__patient", clinical=clinical)
 
 
-# What the worklist shows of a patient (Patient.display_name).
-_NAMES = ("birth_name", "used_name", "first_names")
+# What the worklist shows of a patient (the identity filter: name, sex, birth date).
+_NAMES = ("birth_name", "used_name", "first_names", "birth_date", "sex")
 
 
 @dataclass

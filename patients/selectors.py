@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-from datetime import date
-
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from constel.access import patients_in_scope
 from constel.models import Membership
 from constel.utils import is_uuid
 from patients.models import GroupPeriod, Patient
+from patients.search import search
 
 
 def _current_enrollment():
@@ -21,26 +19,16 @@ def _current_enrollment():
 
 def patient_list(*, membership: Membership, query: str = "", phase: str = "", group: str = "",
                  site: str = "", gp: str = "") -> QuerySet[Patient]:
-    """Patients visible to ``membership``, searched by name, INS or birth date (dd/mm/yyyy),
-    filtered by phase, group, site and GP; annotated with phase and group (constant queries)."""
+    """Patients visible to ``membership``, searched (patients/search.py: names without accents,
+    in any order, with typos, best match first; INS; birth date dd/mm/yyyy), filtered by
+    phase, group, site and GP; annotated with phase and group (constant queries)."""
     qs = patients_in_scope(membership).select_related("gp", "site").annotate(
         phase=Subquery(_current_enrollment().values("phase")[:1]),
         enrollment_id=Subquery(_current_enrollment().values("pk")[:1]),
         group=Subquery(GroupPeriod.objects.filter(patient=OuterRef("pk"))
                        .order_by("-valid_from", "-recorded_at").values("group")[:1]),
     )
-    query = query.strip()
-    if query:
-        cond = Q(birth_name__icontains=query) | Q(used_name__icontains=query) | Q(
-            first_names__icontains=query)
-        compact = query.replace(" ", "").upper()
-        if len(compact) >= 5 and compact.replace("A", "").replace("B", "").isdigit():
-            cond |= Q(ins__startswith=compact)
-        parts = query.split("/")
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            with contextlib.suppress(ValueError):
-                cond |= Q(birth_date=date(int(parts[2]), int(parts[1]), int(parts[0])))
-        qs = qs.filter(cond)
+    qs = search(qs, query)
     if phase:
         qs = qs.filter(phase=phase)
     if group in ("MONO", "POLY"):
@@ -49,5 +37,5 @@ def patient_list(*, membership: Membership, query: str = "", phase: str = "", gr
         qs = qs.filter(site_id=site) if is_uuid(site) else qs.none()
     if gp:
         qs = qs.filter(gp_id=gp) if is_uuid(gp) else qs.none()
-    return qs.order_by("birth_name", "first_names", "pk")
+    return qs if query.strip() else qs.order_by("birth_name", "first_names", "pk")
 

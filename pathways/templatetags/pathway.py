@@ -62,3 +62,24 @@ def person(user) -> str:
     if user is None:
         return "—"
     return user.get_full_name() or user.email or "—"
+
+
+@register.filter
+def identity(patient) -> str:
+    """A patient named so that two homonyms are never confused (identity vigilance): the
+    name, then sex, birth date and age in a smaller line part ("DUPONT Jeanne F · 12/04/1950
+    · 76 ans")."""
+    from django.utils.html import format_html
+    from django.utils.translation import ngettext
+
+    from constel import dates
+    from patients.validators import age_on
+
+    if patient is None:
+        return "—"
+    born = patient.birth_date
+    age = age_on(born, dates.today())
+    return format_html(
+        '{} <span class="ident">{} · {} · {}</span>', patient.display_name,
+        {"F": _("F"), "M": _("M")}.get(patient.sex, patient.sex or "?"),
+        f"{born:%d/%m/%Y}", ngettext("%(n)s year", "%(n)s years", age) % {"n": age})
