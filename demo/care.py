@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from django.db.models import Min
 from django.utils import timezone
 
 from constel import dates
@@ -172,6 +173,17 @@ BASELINES = {"body_weight": (78, 1.2), "systolic_bp": (138, 12), "diastolic_bp":
              "spo2": (95, 1.8), "capillary_glucose": (1.3, 0.35), "heart_rate": (74, 8)}
 
 
+def _backdate_alerts() -> None:
+    """The demo's readings were evaluated at load time; an alert opened when its first
+    breaching reading came in (the console's ages, "opened 3 days ago", read true)."""
+    from telemonitoring.models import Alert, AlertEvent
+
+    first = dict(AlertEvent.objects.filter(reading__isnull=False).order_by()
+                 .values_list("alert_id").annotate(at=Min("reading__measured_at")))
+    for alert_id, at in first.items():
+        Alert.objects.filter(pk=alert_id).update(opened_at=at)
+
+
 def readings_data(tenant: Tenant, rng: random.Random, *, nurse, medco) -> None:
     """Months of readings for the patients in follow-up (imported in bulk as history, then
     evaluated set-based like any batch), and alerts in every state."""
@@ -226,6 +238,7 @@ def readings_data(tenant: Tenant, rng: random.Random, *, nurse, medco) -> None:
         bulk_create_with_history(rows, Reading, batch_size=2000)
         evaluate_readings(tenant_id=tenant.pk, reading_ids=[r.pk for r in rows])
         sweep(tenant=tenant, now=now)
+        _backdate_alerts()
         alerts = list(Alert.objects.exclude(status="closed").order_by("opened_at"))
         for i, alert in enumerate(alerts[: max(0, len(alerts) - 6)]):
             alert = alert_take(alert=alert, nurse=nurse)

@@ -132,6 +132,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
 
     from engagement.models import Message
     from letters.models import Letter
+    from telemonitoring.console import queue_label, queue_statuses
     from telemonitoring.models import Alert
 
     def shown(patient_path, *fields):
@@ -144,8 +145,8 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
     activity = ("enrollment", "kind", "scheduled_at", "status", "professional__kind",
                 "professional__first_name", "professional__last_name")
     sections = [
-        section("alerts", _("Alerts to triage (critical first)"),
-                Alert.objects.filter(status__in=[Alert.Status.OPEN, Alert.Status.ESCALATED])
+        section("alerts", queue_label(membership),
+                Alert.objects.filter(status__in=queue_statuses(membership))
                 .annotate(rank=Case(When(level="critical", then=Value(0)), default=Value(1),
                                     output_field=IntegerField()))
                 .select_related(enrolled, "indicator")

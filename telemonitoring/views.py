@@ -12,25 +12,53 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from constel.access import Cap, has_cap, log_patient_read, membership_required
+from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
-from constel.utils import error_messages
+from constel.utils import error_messages, is_uuid
 from pathways.selectors import enrollment_get
+from pathways.templatetags.pathway import unit as unit_label
+from telemonitoring import console
 from telemonitoring import services as telefollowup
-from telemonitoring.models import Alert, Reading
-from telemonitoring.selectors import alert_get, alert_list, open_alert_count
+from telemonitoring.models import Alert, Indicator, Reading
+from telemonitoring.selectors import alert_get, alert_list
+
+#: What each action did, said after it.
+_DONE = {"take": gettext_lazy("Alert taken: it is yours."),
+         "escalate": gettext_lazy("Alert escalated to the coordinating physician."),
+         "note": gettext_lazy("Note added."),
+         "correct": gettext_lazy("Reading corrected: it is evaluated again."),
+         "close": gettext_lazy("Alert closed; the GP's letter follows if the outcome calls "
+                               "for one.")}
 
 
 @membership_required(cap=Cap.ALERT_HANDLE)
 def alerts(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "active")
-    qs = alert_list(membership=request.membership, status=status)
+    """The member's queue by default (the physician's: escalated, automatic ones first; a
+    nurse's: to triage and taken), or any status; by level, site, indicator, or taken by me."""
+    f = {k: request.GET.get(k, "") for k in ("status", "level", "site", "indicator", "mine")}
+    f["status"] = f["status"] or "queue"
+    qs = (console.queue(request.membership) if f["status"] == "queue"
+          else alert_list(membership=request.membership, status=f["status"]))
+    qs = qs.select_related("enrollment__patient", "indicator", "rule", "taken_by")
+    if f["level"] in ("critical", "warning"):
+        qs = qs.filter(level=f["level"])
+    if f["site"]:
+        qs = qs.filter(enrollment__patient__site_id=f["site"]) if is_uuid(f["site"]) \
+            else qs.none()
+    if f["indicator"]:
+        qs = qs.filter(indicator__code=f["indicator"])
+    if f["mine"]:
+        qs = qs.filter(taken_by=request.user)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "telemonitoring/alerts.html",
-                  {"page": page, "status": status, "statuses": Alert.Status.choices,
-                   "now": timezone.now()})
+    return render(request, "telemonitoring/alerts.html", {
+        "page": page, "f": f, "statuses": Alert.Status.choices, "now": timezone.now(),
+        "sites": Site.objects.filter(tenant=request.tenant).order_by("name"),
+        "indicators": Indicator.objects.filter(tenant=request.tenant).order_by("position"),
+        "queue_label": console.queue_label(request.membership)})
 
 
 @membership_required(cap=Cap.ALERT_HANDLE)
@@ -66,12 +94,16 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
         except ValidationError as exc:
             error_messages(request, exc)
         else:
-            messages.success(request, _("Alert updated."))
+            messages.success(request, _DONE.get(action, _("Alert updated.")))
         return redirect("telemonitoring:alert", alert_id=alert.pk)
-    events = alert.events.select_related("reading", "reading__entered_by").order_by("-at")[:50]
-    notes = alert.notes.select_related("author")
+    unit = unit_label(alert.indicator.unit)
     return render(request, "telemonitoring/alert.html", {
-        "alert": alert, "patient": alert.enrollment.patient, "events": events, "notes": notes,
+        "alert": alert, "patient": alert.enrollment.patient, "notes": alert.notes.select_related(
+            "author"), "breaches": console.breaches(alert, unit),
+        "rule_text": console.rule_in_words(alert.rule, unit), "chart": console.chart(alert, unit),
+        "banner": console.banner(alert.enrollment.patient),
+        "others": console.other_open_alerts(alert),
+        "next": console.next_alert(request.membership, after=alert),
         "nurse_outcomes": [(o.value, o.label) for o in Alert.Outcome
                            if o in telefollowup.NURSE_OUTCOMES],
         "physician_outcomes": [(o.value, o.label) for o in Alert.Outcome
@@ -110,5 +142,5 @@ def reading_by_phone(request: HttpRequest, enrollment_id: str) -> HttpResponse:
 @membership_required(cap=Cap.ALERT_HANDLE)
 def alert_count(request: HttpRequest) -> HttpResponse:
     """The header badge, refreshed in place every 30 s (htmx)."""
-    count = open_alert_count(membership=request.membership)
+    count = console.queue(request.membership).count()
     return render(request, "telemonitoring/_alert_badge.html", {"open_alert_count": count})

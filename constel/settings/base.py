@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "constel.context_processors.tenancy",
+                "telemonitoring.context_processors.alert_badge",
             ],
         },
     },

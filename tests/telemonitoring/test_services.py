@@ -237,7 +237,7 @@ def test_patient_enters_readings_on_the_portal_and_nurse_sees_the_alert(
     assert ok.status_code == 302
     login(world.user(Role.NURSE_COORDINATOR))
     worklist = client.get(reverse("pathways:worklist"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Alerts to triage" in worklist and world.patient.display_name in worklist
+    assert "Alerts to handle: to triage and taken" in worklist and world.patient.display_name in worklist
     (alert,) = _alerts(world)
     url = reverse("telemonitoring:alert", args=[alert.pk])
     assert client.post(url, {"action": "take"}).status_code == 302

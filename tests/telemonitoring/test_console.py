@@ -1,0 +1,97 @@
+"""The alert console (issue #21, items 5-6): the page gives the context to decide — who, the
+rule in words, the change itself, the chart, the other alerts, the next one — and the
+queues are the same everywhere (list, header badge, worklist): escalated alerts leave the
+nurse's queue for the physician's, automatic escalations first."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from constel.roles import Role
+from constel.tenancy import tenant_context
+from telemonitoring.lifecycle import alert_escalate, alert_take
+from telemonitoring.models import Alert
+from telemonitoring.services import evaluate_readings, reading_record, sweep
+
+
+def _read(world, code, value, at):
+    readings = reading_record(enrollment=world.enrollment, indicator_code=code, value=value,
+                              measured_at=at, entered_by=None, source="portal")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+
+
+def _alerts(world, **kw):
+    with tenant_context(world.tenant):
+        return list(Alert.objects.filter(enrollment=world.enrollment, **kw)
+                    .select_related("indicator").order_by("opened_at"))
+
+
+def _text(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def test_the_alert_page_gives_the_change_the_rule_the_patient_and_the_next_alert(
+        client, login, world):
+    now = timezone.now()
+    _read(world, "body_weight", "70", now - timedelta(hours=52))
+    _read(world, "body_weight", "72,3", now)
+    _read(world, "spo2", "84", now)
+    (weight,) = _alerts(world, indicator__code="body_weight")
+    (spo2,) = _alerts(world, indicator__code="spo2")
+    login(world.user(Role.NURSE_COORDINATOR))
+    page = _text(client.get(reverse("telemonitoring:alert", args=[weight.pk])))
+    assert re.search(r"\+2,3\s?kg (en|in) 52\s?h", page), "the change itself, the French way"
+    assert "72,3" in page and "72.3" not in page  # decimal comma
+    assert re.search(r"\+2\s?kg", page)  # the rule in words
+    assert "12/04/1950" in page  # identity in the banner
+    assert '<svg' in page and "class=\"chart\"" in page  # the indicator's chart
+    assert reverse("telemonitoring:alert", args=[spo2.pk]) in page  # other open alert / next
+
+
+def test_escalated_alerts_leave_the_nurses_queue_and_counts_agree(client, login, world):
+    now = timezone.now()
+    _read(world, "spo2", "84", now)
+    _read(world, "body_weight", "70", now - timedelta(hours=40))
+    _read(world, "body_weight", "73", now)
+    spo2 = _alerts(world, indicator__code="spo2")[0]
+    nurse, medco = world.user(Role.NURSE_COORDINATOR), world.user(Role.PHYSICIAN_COORDINATOR)
+    alert_escalate(alert=alert_take(alert=spo2, nurse=nurse), by=nurse, note="Avis ?")
+
+    def counts(user):
+        login(user)
+        listing = _text(client.get(reverse("telemonitoring:alerts")))
+        badge = _text(client.get(reverse("telemonitoring:alert_count")))
+        worklist = client.get(reverse("pathways:worklist"))
+        (section,) = [s for s in worklist.context["sections"] if s.key == "alerts"]
+        shown = int(re.search(r"(\d+) (alertes?|alerts?)\b", listing).group(1))
+        return shown, int(re.search(r">(\d+)</span>", badge).group(1)), section.count
+
+    assert counts(nurse) == (1, 1, 1)  # the weight alert; the escalated one left her queue
+    assert counts(medco) == (1, 1, 1)  # the escalated one is the physician's
+    login(medco)
+    page = _text(client.get(reverse("telemonitoring:alerts")))
+    assert "Avis" not in page and spo2.indicator.label in page
+
+
+def test_the_physician_sees_automatic_escalations_first(client, login, world):
+    now = timezone.now()
+    _read(world, "spo2", "84", now - timedelta(hours=3))
+    _read(world, "body_weight", "70", now - timedelta(hours=40))
+    _read(world, "body_weight", "73", now)
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    weight = _alerts(world, indicator__code="body_weight")[0]
+    alert_escalate(alert=alert_take(alert=weight, nurse=nurse), by=nurse)
+    sweep(tenant=world.tenant, now=now + timedelta(hours=5))  # the SpO2 one, automatically
+    login(world.user(Role.PHYSICIAN_COORDINATOR))
+    table = _text(client.get(reverse("telemonitoring:alerts"))).split("<table")[1]
+    spo2_label = _alerts(world, indicator__code="spo2")[0].indicator.label
+    assert table.index(spo2_label) < table.index(weight.indicator.label)
+    # A filter by level keeps only the critical one.
+    page = _text(client.get(reverse("telemonitoring:alerts"), {"level": "warning"}))
+    table = page.split("<table")[1]
+    assert spo2_label not in table and weight.indicator.label in table
