@@ -129,14 +129,17 @@ def role_has_cap(role: str, cap: Cap) -> bool:
     return cap in MATRIX[Role(role)]
 
 
-#: Where each role's work is (a role not named starts on the programme's home page; the
-#: physician coordinator has the worklist too, but starts there).
+#: Where each role's work is (a role not named starts on the programme's home page): the
+#: coordinating physician on the alerts escalated to them, the programme manager on the
+#: programme's dashboard.
 _LANDING = {
     Role.PATIENT: "portal:home",
     Role.GP: "gp:home",
     Role.PRIVACY_OFFICER: "access_log",
     Role.NURSE_COORDINATOR: "pathways:worklist",
     Role.CARE_MANAGER: "pathways:worklist",
+    Role.PHYSICIAN_COORDINATOR: "telemonitoring:alerts",
+    Role.PROGRAMME_MANAGER: "evaluation:dashboard",
     Role.FINANCE: "billing:statements",
 }
 

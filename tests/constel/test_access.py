@@ -43,7 +43,8 @@ def test_only_the_coordinating_physician_closes_with_a_medical_outcome():
     (Role.PATIENT, "portal:home"), (Role.GP, "gp:home"),
     (Role.PRIVACY_OFFICER, "access_log"), (Role.NURSE_COORDINATOR, "pathways:worklist"),
     (Role.CARE_MANAGER, "pathways:worklist"), (Role.FINANCE, "billing:statements"),
-    (Role.PHYSICIAN_COORDINATOR, None), (Role.SECRETARY, None),
+    (Role.PHYSICIAN_COORDINATOR, "telemonitoring:alerts"),
+    (Role.PROGRAMME_MANAGER, "evaluation:dashboard"), (Role.SECRETARY, None),
 ])
 def test_each_role_lands_where_its_work_is(client, login, world, role, page):
     login(world.user(role))

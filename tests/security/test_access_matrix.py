@@ -206,8 +206,9 @@ DIRECTORY_EDIT = {R.CARE_MANAGER, R.SECRETARY, R.PROGRAMME_MANAGER}
 
 ACCESS: dict[str, Entry] = {
     # Each role lands where its work is: some on their own page (302).
-    "home": Entry(ok={**roles(200, STAFF_ALL), **roles(302, R.GP, R.PRIVACY_OFFICER, R.PATIENT,
-                                                       R.NURSE_COORDINATOR, R.CARE_MANAGER, R.FINANCE)}),
+    "home": Entry(ok={**roles(200, STAFF_ALL), **roles(
+        302, R.GP, R.PRIVACY_OFFICER, R.PATIENT, R.NURSE_COORDINATOR, R.CARE_MANAGER, R.FINANCE,
+        R.PHYSICIAN_COORDINATOR, R.PROGRAMME_MANAGER)}),
     "tenant_choose": Entry(ok=roles(200, EVERYONE)),
     "healthz": Entry(ok=roles(200, EVERYONE), anonymous=200),
     "access_log": Entry(ok={R.PRIVACY_OFFICER: 200}, leak_check=True),
