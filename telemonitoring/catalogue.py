@@ -105,3 +105,22 @@ def rules_from_care_plan(*, care_plan: CarePlan) -> int:
                         amount=Decimal("2.0"), window_hours=72, direction="rise")
                     created += 1
         return created
+
+
+#: UCUM codes as people write them (mm[Hg] → mmHg): pages and messages never show a code.
+UNIT_LABELS = {"mm[Hg]": "mmHg", "Cel": "°C", "{score}": "", "/d": "/j", "%": "%"}
+
+
+def unit_label(code: str) -> str:
+    return UNIT_LABELS.get(code or "", code or "")
+
+
+def number(value) -> str:
+    """A value the way the reader writes it (French: decimal comma), without useless
+    zeros."""
+    from decimal import Decimal
+
+    from django.utils.formats import number_format
+
+    d = Decimal(value).normalize()
+    return number_format(d, decimal_pos=max(0, -d.as_tuple().exponent))

@@ -11,13 +11,13 @@ from decimal import Decimal
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from constel import dates
 from constel.access import Cap, has_cap
 from constel.models import Membership
+from telemonitoring.catalogue import number
 from telemonitoring.charts import svg_chart
 from telemonitoring.models import Alert, AlertRule, Reading
 from telemonitoring.selectors import alerts_in_scope
@@ -57,12 +57,7 @@ def next_alert(membership: Membership, *, after: Alert) -> Alert | None:
 
 
 def _n(value) -> str:
-    """A number the French way (decimal comma), without useless zeros."""
-    if value is None:
-        return "—"
-    d = Decimal(value).normalize()
-    places = max(0, -d.as_tuple().exponent)
-    return number_format(d, decimal_pos=places)
+    return "—" if value is None else number(value)
 
 
 def rule_in_words(rule: AlertRule, unit: str) -> str:

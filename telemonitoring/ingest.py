@@ -17,7 +17,7 @@ from constel.models import User
 from constel.tenancy import tenant_context
 from pathways.models import Enrollment
 from telemonitoring import rules
-from telemonitoring.catalogue import FOLLOWING_PHASES
+from telemonitoring.catalogue import FOLLOWING_PHASES, number, unit_label
 from telemonitoring.models import Alert, Indicator, Reading
 from telemonitoring.sql import (
     _FOLLOWED_SQL,
@@ -103,10 +103,12 @@ def _parse_value(raw, indicator: Indicator, unit: str | None, field: str) -> Dec
                                       "units": ", ".join([indicator.unit, *indicator.alt_units])}})
         value = rules.convert(value, unit, target=indicator.unit)
     if not indicator.plausible_min <= value <= indicator.plausible_max:
+        u = unit_label(indicator.unit)
         raise ValidationError({field: _("%(v)s %(u)s is not a possible value for %(i)s "
-                                        "(%(lo)s to %(hi)s): check the number.")
-                               % {"v": value, "u": indicator.unit, "i": indicator.label,
-                                  "lo": indicator.plausible_min, "hi": indicator.plausible_max}})
+                                        "(between %(lo)s and %(hi)s %(u)s): check the number.")
+                               % {"v": number(value), "u": u, "i": indicator.label,
+                                  "lo": number(indicator.plausible_min),
+                                  "hi": number(indicator.plausible_max)}})
     return value
 
 

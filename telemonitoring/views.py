@@ -20,9 +20,9 @@ from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import error_messages, is_uuid
 from pathways.selectors import enrollment_get
-from pathways.templatetags.pathway import unit as unit_label
 from telemonitoring import console
 from telemonitoring import services as telefollowup
+from telemonitoring.catalogue import unit_label
 from telemonitoring.models import Alert, Indicator, Reading
 from telemonitoring.selectors import alert_get, alert_list
 

@@ -41,13 +41,12 @@ def goal_label(code: str) -> str:
     return GOALS.get(code, code)
 
 
-UNITS = {"mm[Hg]": "mmHg", "Cel": "°C", "{score}": "", "/d": "/j", "%": "%"}
-
-
 @register.filter
 def unit(code: str) -> str:
     """UCUM codes as people write them (mm[Hg] → mmHg)."""
-    return UNITS.get(code, code)
+    from telemonitoring.catalogue import unit_label
+
+    return unit_label(code)
 
 
 @register.filter
