@@ -125,6 +125,15 @@ def patient_detail(request: HttpRequest, patient_id: str) -> HttpResponse:
         "can_propose": has_cap(request.membership, Cap.ENROLLMENT_PROPOSE),
         "can_manage": has_cap(request.membership, Cap.ENROLLMENT_MANAGE),
     }
+    if show_clinical:
+        from telemonitoring.catalogue import unit_label
+        from telemonitoring.console import rule_in_words
+        from telemonitoring.selectors import rules_of_patient
+
+        active, earlier = rules_of_patient(membership=request.membership, patient=patient)
+        context["rules"] = [(r, rule_in_words(r, unit_label(r.indicator.unit))) for r in active]
+        context["earlier_rules"] = [(r, rule_in_words(r, unit_label(r.indicator.unit)))
+                                    for r in earlier[:50]]
     return render(request, "patients/detail.html", context)
 
 

@@ -22,8 +22,8 @@ from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import is_uuid
 from pathways.models import Enrollment
 from telemonitoring import services as telefollowup
-from telemonitoring.models import Alert, Reading
-from telemonitoring.selectors import alerts_in_scope
+from telemonitoring.models import Alert, AlertRule, Reading
+from telemonitoring.selectors import alerts_in_scope, rules_in_scope
 
 
 class ReadingSerializer(serializers.Serializer):
@@ -291,3 +291,52 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
             consultation_profession=d.get("consultation_profession", ""))).data)
 
 
+
+
+class AlertRuleSerializer(serializers.ModelSerializer):
+    patient = serializers.UUIDField(source="enrollment.patient_id", read_only=True)
+    indicator = serializers.CharField(source="indicator.code", read_only=True)
+    care_plan_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AlertRule
+        fields = ["id", "patient", "enrollment", "indicator", "kind", "warn_low", "warn_high",
+                  "crit_low", "crit_high", "amount", "window_hours", "direction",
+                  "expected_interval_hours", "tolerance", "active", "care_plan_version",
+                  "created_at"]
+        read_only_fields = fields
+
+    def get_care_plan_version(self, rule) -> int | None:
+        return rule.care_plan.version if rule.care_plan_id else None
+
+
+class AlertRuleViewSet(viewsets.ReadOnlyModelViewSet):
+    """The telefollow-up rules of the patients in scope (clinical access), active first;
+    ``patient`` and ``active`` filter. Each PPS version issued replaces the active rules: the
+    inactive ones are their history."""
+
+    serializer_class = AlertRuleSerializer
+    queryset = AlertRule.objects.none()
+    permission_classes = [HasCap]
+    required_cap = Cap.PATIENT_CLINICAL
+
+    @extend_schema(parameters=[OpenApiParameter("patient", str),
+                               OpenApiParameter("active", bool)])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def get_queryset(self):  # type: ignore[override]
+        qs = (rules_in_scope(membership=self.request.membership)
+              .select_related("indicator", "care_plan", "enrollment")
+              .order_by("-active", "-created_at", "pk"))
+        patient = self.request.query_params.get("patient")
+        if patient:
+            qs = qs.filter(enrollment__patient_id=patient) if is_uuid(patient) else qs.none()
+        active = self.request.query_params.get("active")
+        if active in ("true", "false"):
+            qs = qs.filter(active=active == "true")
+        return qs
+
+    def get_object(self) -> AlertRule:
+        return get_object_for_tenant_or_404(self.get_queryset(), self.request.tenant,
+                                            pk=self.kwargs["pk"])

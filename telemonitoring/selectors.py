@@ -7,7 +7,7 @@ from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from constel.access import Cap, object_in_scope, within_scope
 from constel.models import Membership
-from telemonitoring.models import Alert
+from telemonitoring.models import Alert, AlertRule
 
 _SHOWN = ("enrollment__patient", "indicator", "rule", "taken_by")
 
@@ -38,3 +38,17 @@ def alert_get(*, membership: Membership, pk, cap: Cap = Cap.ALERT_HANDLE) -> Ale
     """403 without ``cap``, 404 out of scope (as missing)."""
     return object_in_scope(Alert.objects.select_related(*_SHOWN), membership=membership,
                            patient_path="enrollment__patient", cap=cap, pk=pk)
+
+
+def rules_in_scope(*, membership: Membership) -> QuerySet[AlertRule]:
+    """The telefollow-up rules of the patients whose clinical data the membership may see."""
+    return within_scope(AlertRule.objects.filter(tenant_id=membership.tenant_id), membership,
+                        patient_path="enrollment__patient")
+
+
+def rules_of_patient(*, membership: Membership, patient) -> tuple[list, list]:
+    """(active rules, earlier ones) of a patient, with their indicator and PPS version; the
+    earlier ones newest first (each PPS version issued replaces the rules)."""
+    rules = list(rules_in_scope(membership=membership).filter(enrollment__patient=patient)
+                 .select_related("indicator", "care_plan").order_by("-created_at"))
+    return ([r for r in rules if r.active], [r for r in rules if not r.active])

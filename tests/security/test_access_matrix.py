@@ -158,6 +158,15 @@ def _ended_statement(w: World):
     return compile_claims(tenant=w.tenant, day=date(2025, 1, 10)).pk
 
 
+def _a_rule(w: World):
+    from constel.tenancy import tenant_context
+    from telemonitoring.models import AlertRule
+
+    with tenant_context(w.tenant):
+        return AlertRule.objects.filter(enrollment=w.enrollment).values_list(
+            "pk", flat=True).first()
+
+
 def _remuneration(w: World):
     from billing.models import RemunerationStatement
     from constel.tenancy import tenant_context
@@ -343,6 +352,9 @@ ACCESS: dict[str, Entry] = {
     "reading-list": Entry(ok=roles(200, CLINICAL, R.GP, R.PATIENT), anonymous=401,
                           leak_check=True),
     "alert-list": Entry(ok=roles(200, CLINICAL_TEAM), anonymous=401, leak_check=True),
+    "alert-rule-list": Entry(ok=roles(200, CLINICAL, R.GP), anonymous=401, leak_check=True),
+    "alert-rule-detail": Entry(ok=roles(200, CLINICAL, R.GP), anonymous=401, scoped=True,
+                               kwargs=lambda w: {"pk": _a_rule(w)}),
     "alert-detail": Entry(ok=roles(200, CLINICAL_TEAM), anonymous=401, scoped=True,
                           kwargs=lambda w: {"pk": _an_alert(w)}),
     "alert-take": Entry(ok=roles(200, CLINICAL_TEAM), method="post", anonymous=401,
