@@ -360,9 +360,12 @@ def group_session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
 def worklist(request: HttpRequest) -> HttpResponse:
     site, group = request.GET.get("site", ""), request.GET.get("group", "")
     sections = selectors.worklist(membership=request.membership, site=site, group=group)
+    # Sections with something to do come first, in their order; the others fold into one
+    # line at the end ("nothing to do: …").
     return render(request, "pathways/worklist.html",
-                  {"sections": sections, "sites": Site.objects.for_tenant(request.tenant),
-                   "now": timezone.now()})
+                  {"sections": [s for s in sections if s.count],
+                   "idle": [str(s.title) for s in sections if not s.count],
+                   "sites": Site.objects.for_tenant(request.tenant), "now": timezone.now()})
 
 
 @membership_required(cap=Cap.ACTIVITY_MANAGE)

@@ -35,3 +35,15 @@ def test_two_homonyms_on_the_worklist_and_the_alert_list_are_told_apart(client, 
     assert "02/03/1946" in page and "23/11/1958" in page
     people = client.get(reverse("patients:list"), {"q": "bernard marcel"}).content.decode()
     assert "02/03/1946" in people and "23/11/1958" in people
+
+
+def test_the_worklist_folds_the_sections_with_nothing_to_do_into_one_line(
+        client, login, world):
+    login(world.user(Role.NURSE_COORDINATOR))
+    response = client.get(reverse("pathways:worklist"))
+    shown = [s.key for s in response.context["sections"]]
+    idle = response.context["idle"]
+    assert shown and idle and all(s.count for s in response.context["sections"])
+    page = html.unescape(response.content.decode())
+    assert page.count('<section class="section"') == len(shown)
+    assert idle[0] in page.split("nothing-to-do")[1]
