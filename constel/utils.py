@@ -28,6 +28,8 @@ def csv_bytes(header: list[str], rows: Iterable[Iterable]) -> bytes:
 
 def field_errors(exc) -> dict[str, str]:
     """A service's ValidationError as {field: message} for a form page."""
+    if not hasattr(exc, "error_dict"):  # a message for the whole form
+        return {"__all__": " ".join(exc.messages)}
     return {field: " ".join(messages) for field, messages in exc.message_dict.items()}
 
 

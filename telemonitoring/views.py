@@ -17,8 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from constel.access import Cap, has_cap, log_patient_read, membership_required
 from constel.models import Site
-from constel.tenancy import get_object_for_tenant_or_404
-from constel.utils import error_messages, is_uuid
+from constel.tenancy import get_object_for_tenant_or_404, tenant_context
+from constel.utils import error_messages, field_errors, is_uuid
 from pathways.selectors import enrollment_get
 from telemonitoring import console
 from telemonitoring import services as telefollowup
@@ -92,10 +92,17 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
             else:
                 raise ValidationError(_("Unknown action."))
         except ValidationError as exc:
-            error_messages(request, exc)
+            # The page again, as typed, each message beside its field (nothing was saved).
+            errors = field_errors(exc)
+            with tenant_context(alert.tenant_id):
+                alert.refresh_from_db()
         else:
             messages.success(request, _DONE.get(action, _("Alert updated.")))
-        return redirect("telemonitoring:alert", alert_id=alert.pk)
+            return redirect("telemonitoring:alert", alert_id=alert.pk)
+    return _alert_page(request, alert, errors if request.method == "POST" else {})
+
+
+def _alert_page(request: HttpRequest, alert: Alert, errors: dict) -> HttpResponse:
     unit = unit_label(alert.indicator.unit)
     return render(request, "telemonitoring/alert.html", {
         "alert": alert, "patient": alert.enrollment.patient, "notes": alert.notes.select_related(
@@ -109,7 +116,8 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
         "physician_outcomes": [(o.value, o.label) for o in Alert.Outcome
                                if o in telefollowup.PHYSICIAN_OUTCOMES],
         "is_physician": has_cap(request.membership, Cap.ALERT_CLOSE_MEDICAL),
-    })
+        "errors": errors, "posted": request.POST if errors else {},
+    }, status=400 if errors else 200)
 
 
 @membership_required(cap=Cap.ALERT_HANDLE)

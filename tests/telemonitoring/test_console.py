@@ -95,3 +95,23 @@ def test_the_physician_sees_automatic_escalations_first(client, login, world):
     page = _text(client.get(reverse("telemonitoring:alerts"), {"level": "warning"}))
     table = page.split("<table")[1]
     assert spo2_label not in table and weight.indicator.label in table
+
+
+def test_a_refused_close_keeps_what_was_typed_and_names_the_field(client, login, world):
+    """Issue #21, forms: the physician forgets the GP's involvement — the page comes back with
+    the outcome and the note as typed, the message beside the field, nothing saved."""
+    _read(world, "spo2", "84", timezone.now())
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    spo2 = _alerts(world, indicator__code="spo2")[0]
+    alert_escalate(alert=alert_take(alert=spo2, nurse=nurse), by=nurse)
+    login(world.user(Role.PHYSICIAN_COORDINATOR))
+    url = reverse("telemonitoring:alert", args=[spo2.pk])
+    answer = client.post(url, {"action": "close", "outcome": "medical_action",
+                               "note": "Corticoïdes débutés", "gp_involvement": ""})
+    assert answer.status_code == 400
+    page = _text(answer)
+    assert 'value="medical_action" checked' in page and "Corticoïdes débutés" in page
+    assert 'href="#gp-inv"' in page
+    assert _alerts(world, indicator__code="spo2")[0].status == Alert.Status.ESCALATED
+    # An unknown action is a message too, never a 500.
+    assert client.post(url, {"action": "nonsense"}).status_code == 400
