@@ -16,6 +16,7 @@ from constel.access import Cap, object_in_scope, within_scope
 from constel.models import Membership
 from constel.utils import is_uuid
 from pathways.models import Activity, CarePlan, ChecklistItem, Enrollment, EquipmentLoan, Phase
+from pathways.sql import counts
 
 
 def enrollment_get(*, membership: Membership, pk, cap: Cap = Cap.PATIENT_CLINICAL) -> Enrollment:
@@ -88,28 +89,6 @@ def _still_valid(tenant_id, today) -> Q:
     for days in windows:
         cond |= Q(validity_days=days, done_on__gte=today - timedelta(days=days))
     return cond
-
-
-def _counts(querysets: list[QuerySet]) -> list[int]:
-    """How many rows each queryset has, in one statement (a worklist has 13 sections: 13
-    round trips and 13 aggregations for the ORM to build, otherwise)."""
-    from django.core.exceptions import EmptyResultSet
-    from django.db import connection
-
-    parts, params = [], []
-    for n, qs in enumerate(querysets):
-        try:
-            sql, p = qs.order_by().values("pk").query.sql_with_params()
-        except EmptyResultSet:  # e.g. .none(): nothing to count
-            parts.append("0")
-            continue
-        parts.append(f"(SELECT count(*) FROM ({sql}) AS q{n})")  # noqa: S608 (the ORM's SQL)
-        params.extend(p)
-    if set(parts) == {"0"}:
-        return [0] * len(parts)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts), params)
-        return [int(c) for c in cursor.fetchone()]
 
 
 def worklist(*, membership: Membership, site: str = "", group: str = "",
@@ -224,7 +203,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                 .select_related("patient").only(*shown("patient", "included_on"))
                 .order_by("included_on"), "patient"),
     ]
-    for found, count in zip(sections, _counts([x.rows for x in sections]), strict=True):
+    for found, count in zip(sections, counts([x.rows for x in sections]), strict=True):
         # An empty section is not asked for its rows (most of a day's sections are empty:
         # each would cost a query to build and a round trip for nothing).
         # The first rows chosen on the section's own table, then joined: joining every

@@ -25,6 +25,7 @@ from billing.models import (
     Tariff,
 )
 from billing.services.catalogue import period_check, period_of
+from billing.sql import CLEAR_DRAFT_SQL, PERIOD_LOCK_SQL
 from constel import dates
 from constel.models import Tenant, User
 from constel.tenancy import tenant_context
@@ -116,20 +117,15 @@ def period_lock(tenant: Tenant, start: date) -> None:
     """One compilation per tenant and period at a time (an advisory lock held to the end of
     the transaction)."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))",
-                       [f"claims:{tenant.pk}:{start.isoformat()}"])
+        cursor.execute(PERIOD_LOCK_SQL, [f"claims:{tenant.pk}:{start.isoformat()}"])
 
 
 def _clear_draft(statement: ClaimStatement) -> None:
     """Empty a draft before recompiling it: its claims leave the ledger, its credits stand
     reversed no more. Set-based (the ORM would load every line to cascade)."""
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM billing_forfaitdue WHERE line_id IN (SELECT id FROM "
-                       "billing_claimline WHERE statement_id = %s)", [statement.pk])
-        cursor.execute("UPDATE billing_forfaitdue SET credited_by_id = NULL WHERE "
-                       "credited_by_id IN (SELECT id FROM billing_claimline "
-                       "WHERE statement_id = %s)", [statement.pk])
-        cursor.execute("DELETE FROM billing_claimline WHERE statement_id = %s", [statement.pk])
+        for statement_sql in CLEAR_DRAFT_SQL:
+            cursor.execute(statement_sql, [statement.pk])
 
 
 class _Draft:
