@@ -368,18 +368,3 @@ def object_in_scope(queryset: QuerySet, *, membership: Membership | None, patien
         return qs.get(**lookup)
     except (qs.model.DoesNotExist, ValidationError, ValueError) as exc:
         raise Http404 from exc
-
-
-def patient_of(obj: Any, patient_path: str) -> Patient:
-    for part in patient_path.split("__"):
-        obj = getattr(obj, part)
-    return obj
-
-
-def get_patient_object_or_404(request: Any, queryset: QuerySet, *, patient_path: str,
-                              cap: Cap = Cap.PATIENT_CLINICAL, **lookup: Any) -> Any:
-    """``object_in_scope`` for a view: the read is written to the access log."""
-    obj = object_in_scope(queryset, membership=getattr(request, "membership", None),
-                          patient_path=patient_path, cap=cap, **lookup)
-    log_patient_read(request, patient_of(obj, patient_path))
-    return obj

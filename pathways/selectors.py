@@ -107,12 +107,12 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                        group=group, patient_path=path)
         return WorkSection(key, title, qs, 0)
 
-    from django.db.models import Case, IntegerField, Value, When
 
     from engagement.models import Message
     from letters.models import Letter
     from telemonitoring.console import queue_label, queue_statuses
     from telemonitoring.models import Alert
+    from telemonitoring.selectors import critical_first
 
     def shown(patient_path, *fields):
         """The columns the page shows: ``fields`` and the patient's name (each section
@@ -126,8 +126,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
     sections = [
         section("alerts", queue_label(membership),
                 Alert.objects.filter(status__in=queue_statuses(membership))
-                .annotate(rank=Case(When(level="critical", then=Value(0)), default=Value(1),
-                                    output_field=IntegerField()))
+                .annotate(rank=critical_first())
                 .select_related(enrolled, "indicator")
                 .only(*shown(enrolled, "level", "status", "opened_at", "enrollment",
                              "indicator__label"))

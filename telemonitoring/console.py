@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from constel.models import Membership
 from telemonitoring.catalogue import number
 from telemonitoring.charts import svg_chart
 from telemonitoring.models import Alert, AlertRule, Reading
-from telemonitoring.selectors import alerts_in_scope
+from telemonitoring.selectors import alerts_in_scope, critical_first
 
 #: How far back the alert's chart goes.
 CHART_DAYS = 42
@@ -45,8 +45,7 @@ def queue(membership: Membership) -> QuerySet[Alert]:
     physician), then critical before warning, then the oldest."""
     return (alerts_in_scope(membership=membership)
             .filter(status__in=queue_statuses(membership))
-            .annotate(rank=Case(When(level="critical", then=Value(0)), default=Value(1),
-                                output_field=IntegerField()))
+            .annotate(rank=critical_first())
             .order_by("-auto_escalated", "rank", "opened_at", "pk"))
 
 

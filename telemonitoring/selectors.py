@@ -12,6 +12,12 @@ from telemonitoring.models import Alert, AlertRule
 _SHOWN = ("enrollment__patient", "indicator", "rule", "taken_by")
 
 
+def critical_first() -> Case:
+    """0 for a critical alert, 1 otherwise: the rank every alert list sorts by first."""
+    return Case(When(level="critical", then=Value(0)), default=Value(1),
+                output_field=IntegerField())
+
+
 def alerts_in_scope(*, membership: Membership) -> QuerySet[Alert]:
     """The alerts of the patients whose clinical data the membership may see."""
     return within_scope(Alert.objects.filter(tenant_id=membership.tenant_id), membership,
@@ -26,12 +32,7 @@ def alert_list(*, membership: Membership, status: str = "active") -> QuerySet[Al
         qs = qs.exclude(status=Alert.Status.CLOSED)
     elif status in Alert.Status.values:
         qs = qs.filter(status=status)
-    return qs.annotate(rank=Case(When(level="critical", then=Value(0)), default=Value(1),
-                                 output_field=IntegerField())).order_by("rank", "opened_at", "pk")
-
-
-def open_alert_count(*, membership: Membership) -> int:
-    return alerts_in_scope(membership=membership).exclude(status=Alert.Status.CLOSED).count()
+    return qs.annotate(rank=critical_first()).order_by("rank", "opened_at", "pk")
 
 
 def alert_get(*, membership: Membership, pk, cap: Cap = Cap.ALERT_HANDLE) -> Alert:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from constel.access import Cap, has_cap, log_patient_read, membership_required
 from constel.models import Site
-from constel.tenancy import get_object_for_tenant_or_404, tenant_context
+from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import error_messages, field_errors, is_uuid
 from pathways.selectors import enrollment_get
 from telemonitoring import console
@@ -92,10 +92,9 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
             else:
                 raise ValidationError(_("Unknown action."))
         except ValidationError as exc:
-            # The page again, as typed, each message beside its field (nothing was saved).
+            # The page again, as typed, each message beside its field (nothing was saved;
+            # the services lock and change their own copy, never this one).
             errors = field_errors(exc)
-            with tenant_context(alert.tenant_id):
-                alert.refresh_from_db()
         else:
             messages.success(request, _DONE.get(action, _("Alert updated.")))
             return redirect("telemonitoring:alert", alert_id=alert.pk)
