@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,6 +26,7 @@ from constel import dates
 from constel.access import Cap, membership_required
 from portal.views import is_own_record, portal_choices, portal_patient
 from telemonitoring.catalogue import number, unit_label
+from telemonitoring.ingest import typed_number
 from telemonitoring.models import Indicator, Reading
 from telemonitoring.services import following_enrollment, reading_record
 
@@ -37,9 +38,10 @@ RECENT = timedelta(days=14)
 
 
 def _decimal(raw: str) -> Decimal | None:
+    """The number typed (telemonitoring's rule: French comma, finite), or None."""
     try:
-        return Decimal(raw.strip().replace(",", ".").replace(" ", ""))
-    except (InvalidOperation, AttributeError):
+        return typed_number((raw or "").replace(" ", ""), "value")
+    except ValidationError:
         return None
 
 

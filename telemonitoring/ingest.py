@@ -81,7 +81,7 @@ def patient_ingest_target(*, tenant_id, user_id, codes: list[str]
     return enrollment, {i.code: i for i in indicators if i is not None}
 
 
-def _decimal(raw, field: str) -> Decimal:
+def typed_number(raw, field: str) -> Decimal:
     """A number as typed (French comma accepted); not a number (nor NaN, Infinity): the
     field's message."""
     try:
@@ -94,7 +94,7 @@ def _decimal(raw, field: str) -> Decimal:
 
 
 def _parse_value(raw, indicator: Indicator, unit: str | None, field: str) -> Decimal:
-    value = _decimal(raw, field)
+    value = typed_number(raw, field)
     unit = unit or indicator.unit
     if unit != indicator.unit:
         if unit not in indicator.alt_units:
@@ -251,8 +251,8 @@ def patient_measurement_ingest(*, tenant_id, user: User, indicator_code: str, va
         return None
     codes = measurement_codes(indicator_code)
     try:
-        values = [_decimal(value, "value")] + (
-            [_decimal(diastolic, "diastolic")] if len(codes) == 2 else [])
+        values = [typed_number(value, "value")] + (
+            [typed_number(diastolic, "diastolic")] if len(codes) == 2 else [])
     except ValidationError:
         return None
     if len(codes) == 2 and values[1] >= values[0]:

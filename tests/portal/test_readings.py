@@ -103,3 +103,17 @@ def test_one_bad_value_saves_nothing_of_the_form(client, login, world):
     assert "entre 20 et 350 kg" in page  # French units and numbers
     assert "mm[Hg]" not in page and "7000.00" not in page
     assert _readings(world) == []
+
+
+def test_not_a_number_is_a_message_not_an_error(client, login, world):
+    """ "nan" or "inf" next to a recent reading (the far-value check compares them) and in the
+    blood-pressure box: a 400 naming the field, never a 500, nothing saved."""
+    reading_record(enrollment=world.enrollment, indicator_code="body_weight", value="80",
+                   measured_at=timezone.now() - timedelta(days=1), entered_by=None,
+                   source="portal")
+    _follow_blood_pressure(world)
+    login(world.user(Role.PATIENT))
+    for typed in ({"body_weight": "nan"}, {"body_weight": "Infinity"},
+                  {"systolic_bp": "nan/9"}, {"systolic_bp": "15/nan"}):
+        assert client.post(reverse("portal:readings"), typed).status_code == 400, typed
+    assert len(_readings(world, "body_weight")) == 1
