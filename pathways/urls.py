@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pathways import views
+from pathways import views, views_activities, views_care, views_records
 
 app_name = "pathways"
 urlpatterns = [
@@ -12,26 +12,22 @@ urlpatterns = [
     path("<uuid:enrollment_id>/exit/", views.exit_, name="exit"),
 ]
 
-from pathways import views_care  # noqa: E402
-
 urlpatterns += [
-    path("worklist/", views_care.worklist, name="worklist"),
+    path("worklist/", views_activities.worklist, name="worklist"),
     path("<uuid:enrollment_id>/", views_care.enrollment_detail, name="enrollment"),
     path("<uuid:enrollment_id>/transition/", views_care.transition, name="transition"),
     path("<uuid:enrollment_id>/pps/new/", views_care.care_plan_new, name="care_plan_new"),
-    path("<uuid:enrollment_id>/activities/", views_care.activity_plan, name="activity_plan"),
-    path("<uuid:enrollment_id>/assessment-day/", views_care.assessment_day,
+    path("<uuid:enrollment_id>/activities/", views_activities.activity_plan, name="activity_plan"),
+    path("<uuid:enrollment_id>/assessment-day/", views_activities.assessment_day,
          name="assessment_day"),
     path("pps/<uuid:care_plan_id>/", views_care.care_plan_detail, name="care_plan"),
     path("pps/<uuid:care_plan_id>/edit/", views_care.care_plan_edit, name="care_plan_edit"),
     path("pps/<uuid:care_plan_id>/issue/", views_care.care_plan_issue, name="care_plan_issue"),
-    path("activities/<uuid:activity_id>/status/", views_care.activity_status,
+    path("activities/<uuid:activity_id>/status/", views_activities.activity_status,
          name="activity_status"),
-    path("groups/", views_care.group_sessions, name="group_sessions"),
-    path("groups/<uuid:session_id>/", views_care.group_session_detail, name="group_session"),
+    path("groups/", views_activities.group_sessions, name="group_sessions"),
+    path("groups/<uuid:session_id>/", views_activities.group_session_detail, name="group_session"),
 ]
-
-from pathways import views_records  # noqa: E402
 
 urlpatterns += [
     path("equipment/", views_records.equipment_inventory, name="equipment"),

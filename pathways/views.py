@@ -12,7 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from constel.access import Cap, get_patient_or_404, membership_required
+from constel import dates
+from constel.access import Cap, get_patient_or_404, log_patient_read, membership_required
+from constel.forms_typed import Refused
 from constel.tenancy import get_object_for_tenant_or_404
 from pathways import services
 from pathways.forms import DeclineForm, ExitForm, IncludeForm, PhoneAgreementForm
@@ -148,22 +150,34 @@ def include(request: HttpRequest, enrollment_id: str) -> HttpResponse:
 
 
 @membership_required(cap=Cap.ENROLLMENT_MANAGE)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def exit_(request: HttpRequest, enrollment_id: str) -> HttpResponse:
+    """The exit asks once more: the patient, the reason, the date and what the exit does; the
+    form comes back as typed, each message beside its field, until it is confirmed."""
     enrollment = _enrollment(request, enrollment_id)
-    form = ExitForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a reason and a valid date."))
-    else:
+    form = ExitForm(request.POST or None)
+    typed = None  # what was chosen, kept on the page (with the messages once confirmed)
+    if request.method == "POST" and request.POST.get("confirmed") != "1":
+        typed = Refused("exit", request.POST)
+    elif request.method == "POST" and not form.is_valid():
+        typed = Refused("exit", request.POST,
+                        {k: " ".join(v) for k, v in form.errors.items()})
+    elif request.method == "POST":
         try:
             services.enrollment_exit(enrollment=enrollment, actor=request.user,
                                      reason=form.cleaned_data["reason"],
                                      on=form.cleaned_data["on"], note=form.cleaned_data["note"])
         except ValidationError as exc:
-            for m in exc.messages:
-                messages.error(request, m)
+            typed = Refused.of("exit", request.POST, exc, {
+                "exit_reason": "reason", "effective_on": "on", "reason": "note",
+                "phase": "__all__"})
         else:
-            messages.success(request, _("Exit recorded."))
-    return redirect("patients:detail", patient_id=enrollment.patient_id)
-
-
+            messages.success(request, _("Exit recorded: the exit letter goes to the GP."))
+            return redirect("patients:detail", patient_id=enrollment.patient_id)
+    log_patient_read(request, enrollment.patient)
+    return render(request, "pathways/exit.html", {
+        "enrollment": enrollment, "patient": enrollment.patient, "refused": typed,
+        "planned": enrollment.activities.filter(status="planned").count(),
+        "reasons": Enrollment.ExitReason.choices,
+        "default_on": dates.today(request.tenant).isoformat(),
+    }, status=400 if typed and typed.errors else 200)

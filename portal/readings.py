@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -25,24 +24,9 @@ from django.views.decorators.http import require_http_methods
 from constel import dates
 from constel.access import Cap, membership_required
 from portal.views import is_own_record, portal_choices, portal_patient
-from telemonitoring.catalogue import number, unit_label
-from telemonitoring.ingest import typed_number
 from telemonitoring.models import Indicator, Reading
 from telemonitoring.services import following_enrollment, reading_record
-
-#: How far from the last reading (of the last two weeks) a value is unusual enough to ask:
-#: a relative change (a weight of 86,4 then 72,5 kg is 16 %).
-UNUSUAL = {"body_weight": Decimal("0.08")}
-UNUSUAL_DEFAULT = Decimal("0.35")
-RECENT = timedelta(days=14)
-
-
-def _decimal(raw: str) -> Decimal | None:
-    """The number typed (telemonitoring's rule: French comma, finite), or None."""
-    try:
-        return typed_number((raw or "").replace(" ", ""), "value")
-    except ValidationError:
-        return None
+from telemonitoring.typed import blood_pressure, decimal_typed, last_readings, unusual
 
 
 def measured_at(post) -> datetime:
@@ -61,53 +45,13 @@ def measured_at(post) -> datetime:
     return moment
 
 
-def blood_pressure(post) -> tuple[str, str]:
-    """(systolic, diastolic) as typed; "150/90" in the first box is split; "15/9" (cmHg) is
-    answered with what it means in mmHg, never converted silently."""
-    sys_raw = post.get("systolic_bp", "").strip()
-    dia_raw = post.get("diastolic_bp", "").strip()
-    if "/" in sys_raw and not dia_raw:
-        sys_raw, _slash, dia_raw = (p.strip() for p in sys_raw.partition("/"))
-    s, d = _decimal(sys_raw), _decimal(dia_raw)
-    if s is not None and d is not None and s < 30 and d < 30:
-        raise ValidationError({"systolic_bp": _(
-            "Did you mean %(s)s/%(d)s mmHg? Blood pressure is typed in mmHg: the first "
-            "number is usually between 90 and 180.") % {"s": number(s * 10),
-                                                        "d": number(d * 10)}})
-    return sys_raw, dia_raw
-
-
-def unusual(values: dict[Indicator, Decimal], last: dict[str, Reading]) -> list[str]:
-    """The values far from the patient's last reading of the last two weeks, in words."""
-    out = []
-    for indicator, value in values.items():
-        before = last.get(indicator.code)
-        if before is None or before.measured_at < timezone.now() - RECENT or not before.value:
-            continue
-        limit = UNUSUAL.get(indicator.code, UNUSUAL_DEFAULT)
-        if abs(value - before.value) / abs(before.value) > limit:
-            out.append(_("%(i)s: %(v)s %(u)s, the last one was %(b)s %(u)s on %(day)s") % {
-                "i": indicator.label, "v": number(value), "u": unit_label(indicator.unit),
-                "b": number(before.value),
-                "day": f"{dates.local_time(before.measured_at):%d/%m}"})
-    return out
-
-
-def _last(enrollment) -> dict[str, Reading]:
-    last: dict[str, Reading] = {}
-    if enrollment is not None:
-        for r in (Reading.objects.filter(enrollment=enrollment).select_related("indicator")
-                  .order_by("-measured_at")[:60]):
-            last.setdefault(r.indicator.code, r)
-    return last
-
-
 def _save(request, enrollment, followed, last, source, patient) -> dict:
     """Every typed value, all or nothing; {field: message} when refused (nothing saved)."""
     errors: dict = {}
     try:
         at = measured_at(request.POST)
-        systolic, diastolic = blood_pressure(request.POST)
+        systolic, diastolic = blood_pressure(request.POST.get("systolic_bp", ""),
+                                             request.POST.get("diastolic_bp", ""))
     except ValidationError as exc:
         return {k: " ".join(v) for k, v in exc.message_dict.items()}
     typed = {i: (systolic if i.code == "systolic_bp" else request.POST.get(i.code, "").strip())
@@ -115,7 +59,7 @@ def _save(request, enrollment, followed, last, source, patient) -> dict:
     typed = {i: v for i, v in typed.items() if v}
     if not typed:
         return {"form": _("Type at least one value.")}
-    values = {i: d for i, v in typed.items() if (d := _decimal(v)) is not None}
+    values = {i: d for i, v in typed.items() if (d := decimal_typed(v)) is not None}
     far = unusual(values, last)
     if far and not request.POST.get("confirm_unusual"):
         return {"confirm": far}
@@ -153,7 +97,7 @@ def readings(request: HttpRequest) -> HttpResponse:
         followed = list(Indicator.objects.filter(
             pk__in=enrollment.alert_rules.filter(active=True).values("indicator"))
             .exclude(code="diastolic_bp"))
-    last = _last(enrollment)
+    last = last_readings(enrollment)
     errors: dict = {}
     if request.method == "POST" and several and not request.POST.get("for_patient"):
         errors["form"] = _("Say for whom these readings are.")

@@ -104,37 +104,46 @@ def alert_escalate(*, alert: Alert, by: User, note: str = "") -> Alert:
                                 taken_by=alert.taken_by or by)
 
 
+def alert_close_check(*, alert: Alert, role: str, outcome: str, gp_involvement: str = "",
+                      consultation_profession: str = "") -> None:
+    """Whether ``role`` may close ``alert`` with ``outcome`` (a ValidationError naming the
+    field if not): asked before the confirmation page, and again under the lock."""
+    if outcome not in Alert.Outcome.values or outcome == Alert.Outcome.RESOLVED_BY_READING:
+        raise ValidationError({"outcome": _("Choose an outcome.")})
+    if alert.status == Alert.Status.CLOSED:
+        raise ValidationError({"status": _("This alert is already closed.")})
+    medical = role_has_cap(role, Cap.ALERT_CLOSE_MEDICAL)
+    if alert.status == Alert.Status.ESCALATED and not medical:
+        raise ValidationError({"status": _(
+            "This alert was escalated to the coordinating physician: only they close it. "
+            "Add a note for them instead.")})
+    if outcome in PHYSICIAN_OUTCOMES:
+        if not medical:
+            raise ValidationError({"outcome": _("This outcome is decided by the "
+                                                "coordinating physician.")})
+        if alert.status != Alert.Status.ESCALATED:
+            raise ValidationError({"outcome": _("Escalate the alert first.")})
+        if not gp_involvement.strip():
+            raise ValidationError({"gp_involvement": _("Record how the GP was involved.")})
+    elif alert.status == Alert.Status.OPEN:
+        raise ValidationError({"status": _("Take the alert before closing it.")})
+    if outcome == Alert.Outcome.ALERT_CONSULTATION \
+            and consultation_profession not in CONSULTATION_PROFESSIONS:
+        raise ValidationError({"consultation_profession": _(
+            "Choose the dietitian, the education nurse or APA.")})
+
+
 @transaction.atomic
 def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = "",
                 gp_involvement: str = "", consultation_profession: str = "") -> Alert:
     """Close with an outcome: the nurse alone for no action / advice / erroneous entry; the
     coordinating physician, after escalation, for a consultation, a medical action or a
     hospitalisation, with the GP's involvement recorded."""
-    if outcome not in Alert.Outcome.values or outcome == Alert.Outcome.RESOLVED_BY_READING:
-        raise ValidationError({"outcome": _("Choose an outcome.")})
     with tenant_context(alert.tenant_id):
         alert = _locked(alert)
-        if alert.status == Alert.Status.CLOSED:
-            raise ValidationError({"status": _("This alert is already closed.")})
-        medical = role_has_cap(role, Cap.ALERT_CLOSE_MEDICAL)
-        if alert.status == Alert.Status.ESCALATED and not medical:
-            raise ValidationError({"status": _(
-                "This alert was escalated to the coordinating physician: only they close it. "
-                "Add a note for them instead.")})
-        if outcome in PHYSICIAN_OUTCOMES:
-            if not medical:
-                raise ValidationError({"outcome": _("This outcome is decided by the "
-                                                    "coordinating physician.")})
-            if alert.status != Alert.Status.ESCALATED:
-                raise ValidationError({"outcome": _("Escalate the alert first.")})
-            if not gp_involvement.strip():
-                raise ValidationError({"gp_involvement": _("Record how the GP was involved.")})
-        elif alert.status == Alert.Status.OPEN:
-            raise ValidationError({"status": _("Take the alert before closing it.")})
+        alert_close_check(alert=alert, role=role, outcome=outcome, gp_involvement=gp_involvement,
+                          consultation_profession=consultation_profession)
         if outcome == Alert.Outcome.ALERT_CONSULTATION:
-            if consultation_profession not in CONSULTATION_PROFESSIONS:
-                raise ValidationError({"consultation_profession": _(
-                    "Choose the dietitian, the education nurse or APA.")})
             try:
                 Activity.objects.create(
                     tenant_id=alert.tenant_id, enrollment_id=alert.enrollment_id,

@@ -32,6 +32,7 @@ from telemonitoring.lifecycle import (  # noqa: F401
     NURSE_OUTCOMES,
     PHYSICIAN_OUTCOMES,
     alert_close,
+    alert_close_check,
     alert_escalate,
     alert_note_add,
     alert_take,

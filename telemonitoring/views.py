@@ -3,8 +3,6 @@ the nurse after a call."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -15,12 +13,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from constel import dates
 from constel.access import Cap, has_cap, log_patient_read, membership_required
+from constel.forms_typed import Refused
 from constel.models import Site
 from constel.tenancy import get_object_for_tenant_or_404
-from constel.utils import error_messages, field_errors, is_uuid
+from constel.utils import field_errors, is_uuid
 from pathways.selectors import enrollment_get
-from telemonitoring import console
+from telemonitoring import console, typed
 from telemonitoring import services as telefollowup
 from telemonitoring.catalogue import unit_label
 from telemonitoring.models import Alert, Indicator, Reading
@@ -83,6 +83,12 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
                     pk=request.POST.get("reading"))
                 telefollowup.reading_correct(reading=reading, value=request.POST.get("value"),
                                              by=request.user)
+            elif action == "close" and request.POST.get("confirmed") != "1":
+                fields = {k: request.POST.get(k, "") for k in (
+                    "outcome", "gp_involvement", "consultation_profession")}
+                telefollowup.alert_close_check(alert=alert, role=request.membership.role,
+                                               **fields)
+                return _alert_close_confirm(request, alert)
             elif action == "close":
                 telefollowup.alert_close(
                     alert=alert, by=request.user, role=request.membership.role,
@@ -99,6 +105,37 @@ def alert_detail(request: HttpRequest, alert_id: str) -> HttpResponse:
             messages.success(request, _DONE.get(action, _("Alert updated.")))
             return redirect("telemonitoring:alert", alert_id=alert.pk)
     return _alert_page(request, alert, errors if request.method == "POST" else {})
+
+
+def _alert_close_confirm(request: HttpRequest, alert: Alert) -> HttpResponse:
+    """Closing asks once more: the alert, the outcome chosen and what closing does."""
+    from django.urls import reverse
+
+    from pathways.templatetags.pathway import identity
+
+    post = request.POST
+    outcome = Alert.Outcome(post["outcome"])
+    rows = [(_("Patient"), identity(alert.enrollment.patient)),
+            (_("Alert"), {"critical": _("critical"), "warning": _("warning")}.get(
+                alert.level, alert.level) + " — " + alert.indicator.label),
+            (_("Outcome"), outcome.label), (_("Note"), post.get("note", "").strip() or "—")]
+    if post.get("gp_involvement", "").strip():
+        rows.append((_("GP's involvement"), post["gp_involvement"].strip()))
+    letter = outcome != Alert.Outcome.ERRONEOUS
+    back = reverse("telemonitoring:alert", args=[alert.pk])
+    return render(request, "confirm.html", {
+        "title": _("Close this alert?"), "caption": _("The alert"), "rows": rows,
+        "consequences": [
+            _("The alert is closed for good with this outcome; a new reading out of bounds "
+              "opens a new one."),
+            _("A letter tells the patient's GP how it was handled.") if letter
+            else _("No letter goes to the GP (erroneous entry).")],
+        "action_url": back, "back_url": back, "back_label": _("Alert"),
+        "hidden": [(k, post.get(k, "")) for k in ("action", "outcome", "note",
+                                                  "gp_involvement",
+                                                  "consultation_profession")],
+        "confirm_label": _("Close the alert"), "keep_label": _("Back to the alert"),
+    })
 
 
 def _alert_page(request: HttpRequest, alert: Alert, errors: dict) -> HttpResponse:
@@ -127,23 +164,34 @@ def reading_by_phone(request: HttpRequest, enrollment_id: str) -> HttpResponse:
                                 cap=Cap.ALERT_HANDLE)
     log_patient_read(request, enrollment.patient)
     try:
-        measured_at = datetime.fromisoformat(request.POST.get("measured_at", ""))
-        if timezone.is_naive(measured_at):
-            measured_at = timezone.make_aware(measured_at)
+        measured_at = dates.parse_moment(request.POST.get("measured_at"), request.tenant)
+        if measured_at is None:
+            raise ValidationError({"measured_at": _("Enter a valid date and time.")})
+        code = request.POST.get("indicator", "")
+        value, diastolic = request.POST.get("value", ""), request.POST.get("diastolic", "")
+        if code == "systolic_bp":  # "150/90" in one box, or "15/9" answered in mmHg
+            value, diastolic = typed.blood_pressure(value, diastolic, field="value")
+        indicator = Indicator.objects.for_tenant(request.tenant).filter(code=code).first()
+        number = typed.decimal_typed(value)
+        if indicator is not None and number is not None \
+                and request.POST.get("confirm_unusual") != "on":
+            far = typed.unusual({indicator: number}, typed.last_readings(enrollment))
+            if far:
+                raise ValidationError({"confirm_unusual": _(
+                    "Unusual value — %(far)s. Check it with the patient, then tick "
+                    "“I confirm this value”.") % {"far": "; ".join(far)}})
         telefollowup.reading_record(
-            enrollment=enrollment, indicator_code=request.POST.get("indicator", ""),
-            value=request.POST.get("value", ""), diastolic=request.POST.get("diastolic"),
-            unit=request.POST.get("unit") or None, measured_at=measured_at,
-            entered_by=request.user, source="nurse_phone")
-    except ValueError:
-        messages.error(request, _("Enter a valid date and time."))
+            enrollment=enrollment, indicator_code=code, value=value,
+            diastolic=diastolic or None, unit=request.POST.get("unit") or None,
+            measured_at=measured_at, entered_by=request.user, source="nurse_phone")
     except ValidationError as exc:
-        error_messages(request, exc)
-    else:
-        messages.success(request, _("Reading recorded."))
+        from pathways.views_care import enrollment_page
+
+        return enrollment_page(request, enrollment, Refused.of(
+            "reading", request.POST, exc, {"indicator_code": "indicator", "unit": "value",
+                                           "enrollment": "__all__", "source": "__all__"}))
+    messages.success(request, _("Reading recorded."))
     return redirect("pathways:enrollment", enrollment_id=enrollment.pk)
-
-
 
 
 @membership_required(cap=Cap.ALERT_HANDLE)

@@ -303,6 +303,7 @@ def care_plan_item_thresholds(*, item: CarePlanItem, thresholds: dict[str, dict]
     become the patient's rules when the version is issued."""
     from decimal import Decimal, InvalidOperation
 
+    from telemonitoring.catalogue import number, unit_label
     from telemonitoring.models import Indicator
 
     with tenant_context(item.tenant_id):
@@ -323,15 +324,20 @@ def care_plan_item_thresholds(*, item: CarePlanItem, thresholds: dict[str, dict]
                 try:
                     value = Decimal(raw)
                 except InvalidOperation as exc:
-                    raise ValidationError({f"{code}_{key}": _("Enter a number.")}) from exc
+                    raise ValidationError({f"{code}__{key}": _("Enter a number.")}) from exc
+                if not value.is_finite():
+                    raise ValidationError({f"{code}__{key}": _("Enter a number.")})
                 if not indicator.plausible_min <= value <= indicator.plausible_max:
-                    raise ValidationError({f"{code}_{key}": _(
-                        "%(v)s is outside the possible range of %(i)s.")
-                        % {"v": value, "i": indicator.label}})
+                    raise ValidationError({f"{code}__{key}": _(
+                        "%(v)s is outside the possible range of %(i)s (%(lo)s to %(hi)s %(u)s).")
+                        % {"v": number(value), "i": indicator.label,
+                           "lo": number(indicator.plausible_min),
+                           "hi": number(indicator.plausible_max),
+                           "u": unit_label(indicator.unit)}})
                 parsed[key] = value
             ordered = [parsed[k] for k in THRESHOLD_KEYS if k in parsed]
             if ordered != sorted(ordered) or len(set(ordered)) != len(ordered):
-                raise ValidationError({f"{code}_thresholds": _(
+                raise ValidationError({f"{code}__{THRESHOLD_KEYS[0]}": _(
                     "%(i)s: thresholds must rise from critical low to critical high.")
                     % {"i": indicator.label}})
             clean[code] = {k: str(v) for k, v in parsed.items()}

@@ -3,6 +3,7 @@ hospitalisations, lab results, final assessment."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from decimal import Decimal
 
@@ -166,9 +167,10 @@ def test_enrollment_page_shows_every_section(client, login, world):
 def test_bad_lab_value_from_the_page_is_a_message_not_a_500(client, login, world):
     login(world.user(Role.NURSE_COORDINATOR))
     response = client.post(reverse("pathways:lab_result_record", args=[world.enrollment.pk]),
-                           {"code": "hba1c", "value": "abc", "measured_on": "2025-01-01"},
-                           follow=True)
-    assert response.status_code == 200
+                           {"code": "hba1c", "value": "abc", "measured_on": "2025-01-01"})
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert 'id="lab-value-error"' in page and 'value="abc"' in page
 
 
 def test_assessment_day_consultations_follow_the_pathologies():

@@ -106,7 +106,7 @@ def test_a_refused_close_keeps_what_was_typed_and_names_the_field(client, login,
     alert_escalate(alert=alert_take(alert=spo2, nurse=nurse), by=nurse)
     login(world.user(Role.PHYSICIAN_COORDINATOR))
     url = reverse("telemonitoring:alert", args=[spo2.pk])
-    answer = client.post(url, {"action": "close", "outcome": "medical_action",
+    answer = client.post(url, {"action": "close", "confirmed": "1", "outcome": "medical_action",
                                "note": "Corticoïdes débutés", "gp_involvement": ""})
     assert answer.status_code == 400
     page = _text(answer)
@@ -115,3 +115,25 @@ def test_a_refused_close_keeps_what_was_typed_and_names_the_field(client, login,
     assert _alerts(world, indicator__code="spo2")[0].status == Alert.Status.ESCALATED
     # An unknown action is a message too, never a 500.
     assert client.post(url, {"action": "nonsense"}).status_code == 400
+
+
+def test_closing_asks_once_more_and_checks_first(client, login, world):
+    """Issue #21, item 10: closing is final — the page asks once more with the outcome chosen
+    and what closing does; what would be refused is refused before that step."""
+    _read(world, "spo2", "84", timezone.now())
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    spo2 = _alerts(world, indicator__code="spo2")[0]
+    alert_take(alert=spo2, nurse=nurse)
+    login(nurse)
+    url = reverse("telemonitoring:alert", args=[spo2.pk])
+    asked = client.post(url, {"action": "close", "outcome": "advice", "note": "Conseils"})
+    assert asked.status_code == 200
+    page = _text(asked)
+    assert "Clôturer cette alerte ?" in page and "Conseils" in page
+    assert "médecin traitant" in page and 'name="confirmed" value="1"' in page
+    assert _alerts(world, indicator__code="spo2")[0].status == Alert.Status.TAKEN
+    refused = client.post(url, {"action": "close", "outcome": "medical_action"})
+    assert refused.status_code == 400  # a nurse's medical outcome: refused before confirming
+    assert client.post(url, {"action": "close", "outcome": "advice", "note": "Conseils",
+                             "confirmed": "1"}).status_code == 302
+    assert _alerts(world, indicator__code="spo2")[0].status == Alert.Status.CLOSED

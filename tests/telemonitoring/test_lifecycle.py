@@ -82,7 +82,7 @@ def test_an_escalated_alert_is_closed_by_the_physician_only_and_every_note_is_ke
     page = login(nurse).get(url).content.decode()
     assert 'value="close"' not in page and "avis médical ?" in page
     # Through the page too: the nurse's close is refused, her note is added.
-    client.post(url, {"action": "close", "outcome": "no_action", "note": "RAS"})
+    client.post(url, {"action": "close", "confirmed": "1", "outcome": "no_action", "note": "RAS"})
     client.post(url, {"action": "note", "note": "Patiente rappelée, toujours essoufflée"})
     with tenant_context(world.tenant):
         alert.refresh_from_db()
@@ -90,7 +90,7 @@ def test_an_escalated_alert_is_closed_by_the_physician_only_and_every_note_is_ke
     login(medco)
     assert 'value="close"' in client.get(url).content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(url, {"action": "close", "outcome": "medical_action",
+        client.post(url, {"action": "close", "confirmed": "1", "outcome": "medical_action",
                           "gp_involvement": "Dr informé par téléphone",
                           "note": "Corticoïdes débutés"})
     with tenant_context(world.tenant):

@@ -241,7 +241,7 @@ def test_patient_enters_readings_on_the_portal_and_nurse_sees_the_alert(
     (alert,) = _alerts(world)
     url = reverse("telemonitoring:alert", args=[alert.pk])
     assert client.post(url, {"action": "take"}).status_code == 302
-    client.post(url, {"action": "close", "outcome": "advice", "note": "Conseils donnés"})
+    client.post(url, {"action": "close", "confirmed": "1", "outcome": "advice", "note": "Conseils donnés"})
     (alert,) = _alerts(world)
     assert alert.status == "closed" and alert.outcome == "advice"
 
@@ -417,7 +417,7 @@ def test_nurse_corrects_a_mistyped_reading_and_history_keeps_the_old_value(clien
         assert [h.value for h in r.history.order_by("history_date")] == [Decimal("59"),
                                                                          Decimal("95")]
     client.post(url, {"action": "take"})
-    client.post(url, {"action": "close", "outcome": "erroneous_entry"})
+    client.post(url, {"action": "close", "confirmed": "1", "outcome": "erroneous_entry"})
     (alert,) = _alerts(world)
     assert alert.outcome == "erroneous_entry"
 
