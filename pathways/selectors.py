@@ -62,13 +62,27 @@ class WorkSection:
     count: int
 
 
+def my_patients(membership: Membership) -> Q:
+    """"My patients" for a nurse: those assigned to her in the directory, or whose alert she
+    took (as a condition on the patient, for the worklist's filter)."""
+    from telemonitoring.models import Alert
+
+    taken = Alert.objects.filter(tenant_id=membership.tenant_id,
+                                 taken_by_id=membership.user_id).values("enrollment__patient_id")
+    return (Q(assignments__professional__user_id=membership.user_id)
+            | Q(pk__in=taken))
+
+
 def _filtered(qs: QuerySet, *, membership: Membership, site: str, group: str,
-              patient_path: str) -> QuerySet:
+              patient_path: str, mine: bool = False) -> QuerySet:
     from django.db.models import OuterRef, Subquery
 
-    from patients.models import GroupPeriod
+    from patients.models import GroupPeriod, Patient
 
     qs = within_scope(qs, membership, patient_path=patient_path, clinical=False)
+    if mine:
+        qs = qs.filter(**{f"{patient_path}__in": Patient.objects.filter(
+            my_patients(membership)).values("pk")})
     if site:
         qs = qs.filter(**{f"{patient_path}__site_id": site}) if is_uuid(site) else qs.none()
     if group in ("MONO", "POLY"):
@@ -91,7 +105,7 @@ def _still_valid(tenant_id, today) -> Q:
     return cond
 
 
-def worklist(*, membership: Membership, site: str = "", group: str = "",
+def worklist(*, membership: Membership, site: str = "", group: str = "", mine: bool = False,
              limit: int = 20) -> list[WorkSection]:
     """Today's and overdue tasks across the patients in scope, by kind: one statement counts
     every section, then one query lists the rows of each section that has any, whatever the
@@ -104,7 +118,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
 
     def section(key, title, qs, path):
         qs = _filtered(qs.filter(tenant_id=tenant_id), membership=membership, site=site,
-                       group=group, patient_path=path)
+                       group=group, patient_path=path, mine=mine)
         return WorkSection(key, title, qs, 0)
 
 
@@ -122,14 +136,17 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
 
     enrolled = "enrollment__patient"
     activity = ("enrollment", "kind", "scheduled_at", "status", "professional__kind",
-                "professional__first_name", "professional__last_name")
+                "professional__first_name", "professional__last_name", "profession")
+    # A return-home review has its own section: not listed again among the appointments.
+    not_review = ~Q(kind=Activity.Kind.RETURN_HOME_REVIEW)
     sections = [
         section("alerts", queue_label(membership),
                 Alert.objects.filter(status__in=queue_statuses(membership))
                 .annotate(rank=critical_first())
-                .select_related(enrolled, "indicator")
+                .select_related(enrolled, "indicator", "taken_by")
                 .only(*shown(enrolled, "level", "status", "opened_at", "enrollment",
-                             "indicator__label"))
+                             "indicator__label", "taken_by__first_name",
+                             "taken_by__last_name"))
                 .order_by("rank", "opened_at"),
                 enrolled),
         section("messages", _("Unread messages from patients"),
@@ -139,7 +156,8 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
         section("letters", _("Letters that could not be sent"),
                 Letter.objects.filter(status__in=[Letter.Status.FAILED, Letter.Status.NO_ADDRESS])
                 .select_related(enrolled)
-                .only(*shown(enrolled, "enrollment", "subject", "status", "last_error"))
+                .only(*shown(enrolled, "enrollment", "subject", "status", "last_error",
+                             "created_at"))
                 .order_by("created_at"), enrolled),
         section("pps_validation", _("PPS awaiting the GP's validation"),
                 CarePlan.objects.filter(status=CarePlan.Status.ISSUED,
@@ -152,7 +170,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                 CarePlan.objects.filter(status=CarePlan.Status.DRAFT)
                 .select_related(enrolled)
                 .only(*shown(enrolled, "enrollment", "version", "issued_on",
-                             "gp_reminders_sent", "reason"))
+                             "gp_reminders_sent", "reason", "created_at"))
                 .order_by("created_at"), enrolled),
         section("missed", _("Missed appointments: plan a call"),
                 Activity.objects.filter(status=Activity.Status.MISSED,
@@ -163,18 +181,18 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                 Activity.objects.filter(status=Activity.Status.PLANNED,
                                         scheduled_at__gte=now,
                                         scheduled_at__lt=now + timedelta(days=7))
-                .exclude(kind=Activity.Kind.CALL)
+                .exclude(kind=Activity.Kind.CALL).filter(not_review)
                 .select_related(enrolled, "professional").only(*shown(enrolled, *activity))
                 .order_by("scheduled_at"), enrolled),
         section("overdue", _("Past appointments still marked planned"),
                 Activity.objects.filter(status=Activity.Status.PLANNED, scheduled_at__lt=now)
-                .select_related(enrolled, "professional").only(*shown(enrolled, *activity))
+                .filter(not_review).select_related(enrolled, "professional").only(*shown(enrolled, *activity))
                 .order_by("scheduled_at"), enrolled),
         section("entry", _("Inclusions waiting (GP agreement, consent)"),
                 Enrollment.objects.filter(phase=Phase.ENTRY)
                 .exclude(referral_status__in=["received", "in_review"])
                 .select_related("patient", "gp_agreement")
-                .only(*shown("patient", "gp_agreement__status"))
+                .only(*shown("patient", "gp_agreement__status", "created_at"))
                 .order_by("created_at"), "patient"),
         section("return_home", _("Return-home reviews after a hospitalisation"),
                 Activity.objects.filter(kind=Activity.Kind.RETURN_HOME_REVIEW,
@@ -185,7 +203,8 @@ def worklist(*, membership: Membership, site: str = "", group: str = "",
                 ChecklistItem.objects.filter(received=False,
                                              enrollment__phase=Phase.INITIAL_ASSESSMENT)
                 .exclude(_still_valid(tenant_id, today))
-                .select_related(enrolled).only(*shown(enrolled, "enrollment", "label"))
+                .select_related(enrolled)
+                .only(*shown(enrolled, "enrollment", "label", "enrollment__included_on"))
                 .order_by("enrollment", "label"), enrolled),
         section("equipment", _("Equipment to recover after an exit"),
                 EquipmentLoan.objects.filter(returned_on=None, enrollment__phase=Phase.EXITED)

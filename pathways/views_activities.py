@@ -178,13 +178,16 @@ def group_session_detail(request: HttpRequest, session_id: str) -> HttpResponse:
 @membership_required(cap=Cap.WORKLIST)
 def worklist(request: HttpRequest) -> HttpResponse:
     site, group = request.GET.get("site", ""), request.GET.get("group", "")
-    sections = selectors.worklist(membership=request.membership, site=site, group=group)
+    mine = request.GET.get("mine") == "1"
+    sections = selectors.worklist(membership=request.membership, site=site, group=group,
+                                  mine=mine)
     # Sections with something to do come first, in their order; the others fold into one
     # line at the end ("nothing to do: …").
     return render(request, "pathways/worklist.html",
                   {"sections": [s for s in sections if s.count],
                    "idle": [str(s.title) for s in sections if not s.count],
-                   "sites": Site.objects.for_tenant(request.tenant), "now": timezone.now()})
+                   "sites": Site.objects.for_tenant(request.tenant), "now": timezone.now(),
+                   "mine": mine, "filtered": bool(site or group or mine)})
 
 
 @membership_required(cap=Cap.ACTIVITY_MANAGE)

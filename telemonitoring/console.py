@@ -88,14 +88,13 @@ class Breach:
     change: str = ""  # for a change rule: "+2,3 kg en 52 h"
 
 
-def _change(rule: AlertRule, reading: Reading, unit: str) -> str:
+def _change(rule: AlertRule, reading: Reading, unit: str, around: list[tuple]) -> str:
     """The change that breached: from the lowest (rise) or highest (fall) reading of the
-    window before this one, with the hours between them."""
+    window before this one, with the hours between them. ``around``: (pk, measured_at, value)
+    of the indicator's readings over every breach's window, read once."""
     start = reading.measured_at - timedelta(hours=rule.window_hours or 0)
-    window = list(Reading.objects.filter(
-        enrollment_id=reading.enrollment_id, indicator_id=reading.indicator_id,
-        measured_at__gte=start, measured_at__lte=reading.measured_at)
-        .exclude(pk=reading.pk).order_by("measured_at").values_list("measured_at", "value"))
+    window = [(at, value) for pk, at, value in around
+              if pk != reading.pk and start <= at <= reading.measured_at]
     if not window:
         return ""
     pick = min if rule.direction != "fall" else max
@@ -108,25 +107,33 @@ def _change(rule: AlertRule, reading: Reading, unit: str) -> str:
 
 
 def breaches(alert: Alert, unit: str, *, limit: int = 50) -> list[Breach]:
-    out = []
-    for e in alert.events.select_related("reading", "reading__entered_by").order_by("-at")[
-            :limit]:
-        change = ""
-        if e.reading is not None and alert.rule.kind == AlertRule.Kind.CHANGE:
-            change = _change(alert.rule, e.reading, unit)
-        out.append(Breach(e.reading, e.at, e.level, change))
-    return out
+    """The readings that opened or fed the alert, latest first; for a change rule, the
+    change of each (the window's readings read in one query, whatever their number)."""
+    events = list(alert.events.select_related("reading", "reading__entered_by")
+                  .order_by("-at")[:limit])
+    readings = [e.reading for e in events if e.reading is not None]
+    around: list[tuple] = []
+    if readings and alert.rule.kind == AlertRule.Kind.CHANGE:
+        start = min(r.measured_at for r in readings) - timedelta(
+            hours=alert.rule.window_hours or 0)
+        around = list(Reading.objects.filter(
+            enrollment_id=alert.enrollment_id, indicator_id=alert.indicator_id,
+            measured_at__gte=start, measured_at__lte=max(r.measured_at for r in readings))
+            .values_list("pk", "measured_at", "value"))
+    return [Breach(e.reading, e.at, e.level,
+                   _change(alert.rule, e.reading, unit, around)
+                   if e.reading is not None and around else "") for e in events]
 
 
-def chart(alert: Alert, unit: str) -> str:
+def chart(alert: Alert, unit: str, breached: list[Breach]) -> str:
     """The indicator over the last weeks, the rule's bands shaded, this alert's readings
-    marked (SVG, with a text alternative)."""
+    (``breached``) marked (SVG, with a text alternative)."""
     since = timezone.now() - timedelta(days=CHART_DAYS)
     points = list(Reading.objects.filter(
         enrollment_id=alert.enrollment_id, indicator_id=alert.indicator_id,
         measured_at__gte=since).order_by("measured_at").values_list("measured_at", "value"))
-    marks = [e.reading.measured_at for e in alert.events.select_related("reading")
-             if e.reading is not None and e.reading.measured_at >= since]
+    marks = [b.reading.measured_at for b in breached
+             if b.reading is not None and b.reading.measured_at >= since]
     bounds = AlertRule.objects.filter(enrollment_id=alert.enrollment_id,
                                       indicator_id=alert.indicator_id, active=True,
                                       kind=AlertRule.Kind.BOUNDS).first()

@@ -140,10 +140,12 @@ def _alert_close_confirm(request: HttpRequest, alert: Alert) -> HttpResponse:
 
 def _alert_page(request: HttpRequest, alert: Alert, errors: dict) -> HttpResponse:
     unit = unit_label(alert.indicator.unit)
+    breached = console.breaches(alert, unit)
     return render(request, "telemonitoring/alert.html", {
         "alert": alert, "patient": alert.enrollment.patient, "notes": alert.notes.select_related(
-            "author"), "breaches": console.breaches(alert, unit),
-        "rule_text": console.rule_in_words(alert.rule, unit), "chart": console.chart(alert, unit),
+            "author"), "breaches": breached,
+        "rule_text": console.rule_in_words(alert.rule, unit),
+        "chart": console.chart(alert, unit, breached),
         "banner": console.banner(alert.enrollment.patient),
         "others": console.other_open_alerts(alert),
         "next": console.next_alert(request.membership, after=alert),

@@ -441,3 +441,44 @@ def test_worklist_lists_a_row_in_every_section_from_the_columns_it_selected(
     for shown in ("DUPONT Jeanne", "Je suis essoufflée", "refusée", "PPS v2", "Dr ",
                   "BILAN Rose", "SN-42", "DUPONT-AUTRE Paul"):
         assert shown in body, shown
+
+
+def test_my_patients_on_the_worklist_are_those_assigned_to_me_or_whose_alert_i_took(
+        client, login, world):
+    """Issue #21, item 11: a nurse filters the worklist on her own patients."""
+    from patients.models import Professional
+    from patients.services import care_assign
+    from telemonitoring.services import alert_take, evaluate_readings, reading_record
+    from tests.factories import follow_up_patient
+
+    other = follow_up_patient(world, "AUTRE")
+    third = follow_up_patient(world, "TIERS")
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    readings = reading_record(enrollment=third, indicator_code="spo2", value="84",
+                              measured_at=timezone.now(), entered_by=None, source="portal")
+    evaluate_readings(tenant_id=world.tenant.pk, reading_ids=[r.pk for r in readings])
+    with tenant_context(world.tenant):
+        alert_take(alert=third.alerts.get(), nurse=nurse)
+        me = Professional.objects.create(tenant=world.tenant, kind=Professional.Kind.NURSE,
+                                         first_name="Nina", last_name="IDEC", user=nurse)
+    care_assign(patient=other.patient, professional=me)
+    login(nurse)
+    everything = client.get(reverse("pathways:worklist")).content.decode()
+    mine = client.get(reverse("pathways:worklist"), {"mine": "1"}).content.decode()
+    for name in ("AUTRE", "TIERS", world.patient.birth_name):
+        assert name in everything
+    assert "AUTRE" in mine and "TIERS" in mine and world.patient.birth_name not in mine
+
+
+def test_a_return_home_review_is_listed_once(client, login, world):
+    """Issue #21, item 11: duplicates removed — the review has its own section, it is not
+    listed again among the appointments to confirm."""
+    from pathways.services.activities import activity_plan
+
+    with tenant_context(world.tenant):
+        activity_plan(enrollment=world.enrollment, kind=Activity.Kind.RETURN_HOME_REVIEW,
+                      scheduled_at=timezone.now() + timedelta(days=2))
+    login(world.user(Role.NURSE_COORDINATOR))
+    sections = {s.key: s for s in client.get(reverse("pathways:worklist")).context["sections"]}
+    assert [a.kind for a in sections["return_home"].rows] == ["return_home_review"]
+    assert "return_home_review" not in [a.kind for a in sections["to_confirm"].rows]

@@ -45,5 +45,5 @@ def test_the_worklist_folds_the_sections_with_nothing_to_do_into_one_line(
     idle = response.context["idle"]
     assert shown and idle and all(s.count for s in response.context["sections"])
     page = html.unescape(response.content.decode())
-    assert page.count('<section class="section"') == len(shown)
+    assert page.count('<section class="section worklist-section"') == len(shown)
     assert idle[0] in page.split("nothing-to-do")[1]

@@ -137,3 +137,32 @@ def test_closing_asks_once_more_and_checks_first(client, login, world):
     assert client.post(url, {"action": "close", "outcome": "advice", "note": "Conseils",
                              "confirmed": "1"}).status_code == 302
     assert _alerts(world, indicator__code="spo2")[0].status == Alert.Status.CLOSED
+
+
+def test_the_alert_page_costs_the_same_queries_whatever_the_number_of_breaches(
+        client, login, world, django_assert_max_num_queries):
+    """Issue #21, item 11's budget: each breach of a change rule used to cost a query of its
+    window's readings."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now()
+    _read(world, "body_weight", "70", now - timedelta(hours=60))
+    _read(world, "body_weight", "72,3", now - timedelta(hours=8))
+    (weight,) = _alerts(world, indicator__code="body_weight")
+    login(world.user(Role.NURSE_COORDINATOR))
+    url = reverse("telemonitoring:alert", args=[weight.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    budget = len(few.captured_queries)  # now: the log is a bounded deque that moves on
+    assert budget
+    for hours, value in ((6, "72,6"), (4, "72,9"), (2, "73,1"), (1, "73,4")):
+        _read(world, "body_weight", value, now - timedelta(hours=hours))
+    with tenant_context(world.tenant):
+        assert weight.events.count() >= 4  # the same alert, fed by each new breach
+    # One statement of slack: the test's own tenant context is reset once on the shared
+    # connection (set_config); the old page cost one query per breach (+4 here).
+    with django_assert_max_num_queries(budget + 1):
+        page = _text(client.get(url))
+    assert re.search(r"\+3,4\s?kg (en|in) 59\s?h", page)  # 73,4 against 70 of 59 h before
