@@ -27,6 +27,7 @@ from billing.models import (
 )
 from constel import dates
 from constel.access import Cap, membership_required
+from constel.forms_typed import Refused
 from constel.tenancy import get_object_for_tenant_or_404
 from constel.utils import field_errors
 
@@ -50,27 +51,33 @@ def _errors(exc: ValidationError) -> str:
 
 
 @membership_required(cap=Cap.BILLING)
-def statements(request: HttpRequest) -> HttpResponse:
+def statements(request: HttpRequest, refused: Refused | None = None) -> HttpResponse:
     rows = (ClaimStatement.objects.for_tenant(request.tenant)
             .annotate(line_count=Count("lines")).order_by("-period_start"))
     start, end = services.period_of(request.tenant, dates.today(request.tenant))
     return render(request, "billing/statements.html", {
-        "statements": rows, "current_start": start, "current_end": end,
-        "never_compiled": services.periods_never_compiled(request.tenant)})
+        "statements": rows, "current_start": start, "current_end": end, "refused": refused,
+        "never_compiled": services.periods_never_compiled(request.tenant)},
+        status=400 if refused else 200)
 
 
 @require_POST
 @membership_required(cap=Cap.BILLING)
 def compile_view(request: HttpRequest) -> HttpResponse:
+    """Compile the period of the date typed; refused (a period not ended, before the
+    programme, a date that is none), the page again with the date as typed and the reason
+    beside it."""
     day = _day(request.POST.get("period"))
-    if day is None:
-        messages.error(request, _("Enter a date in the period to compile (YYYY-MM-DD)."))
-        return redirect("billing:statements")
     try:
+        if day is None:
+            raise ValidationError({"period": _(
+                "Enter a date in the period to compile (YYYY-MM-DD).")})
         statement = services.compile_claims(tenant=request.tenant, day=day)
     except ValidationError as exc:
-        messages.error(request, _errors(exc))
-        return redirect("billing:statements")
+        refused = Refused.of("compile", request.POST, exc)
+        if "__all__" in refused.errors:  # the service's reason is about the period typed
+            refused.errors["period"] = refused.errors.pop("__all__")
+        return statements(request, refused)
     if statement.status == ClaimStatement.Status.ISSUED:
         messages.info(request, _("This statement is issued: it does not change."))
     else:

@@ -82,3 +82,19 @@ def identity(patient) -> str:
         '{} <span class="ident">{} · {} · {}</span>', patient.display_name,
         {"F": _("F"), "M": _("M")}.get(patient.sex, patient.sex or "?"),
         f"{born:%d/%m/%Y}", ngettext("%(n)s year", "%(n)s years", age) % {"n": age})
+
+
+@register.filter
+def ago(moment, now=None) -> str:
+    """How long ago, the way people say it: "à l'instant" under a minute, else "il y a
+    3 heures" (Django's timesince, its first unit)."""
+    from django.utils import timezone
+    from django.utils.timesince import timesince
+    from django.utils.translation import gettext as _
+
+    if moment is None:
+        return "—"
+    now = now or timezone.now()
+    if (now - moment).total_seconds() < 60:
+        return _("just now")
+    return _("%(t)s ago") % {"t": timesince(moment, now, depth=1)}

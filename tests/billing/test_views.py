@@ -30,8 +30,11 @@ def _statements(world):
 
 def test_a_mistyped_year_is_a_message_and_no_draft(client, login, world):
     finance = login(world.user(Role.FINANCE))
-    answer = finance.post(reverse("billing:compile"), {"period": "2031-03-01"}, follow=True)
-    assert "n'a pas encore commencé" in _text(answer)
+    answer = finance.post(reverse("billing:compile"), {"period": "2031-03-01"})
+    assert answer.status_code == 400
+    page = _text(answer)
+    assert 'id="compile-period-error"' in page and 'value="2031-03-01"' in page
+    assert "n'a pas encore commencé" in page and 'href="#compile-period"' in page
     assert _statements(world) == []
 
 

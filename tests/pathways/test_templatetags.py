@@ -47,3 +47,17 @@ def test_the_worklist_folds_the_sections_with_nothing_to_do_into_one_line(
     page = html.unescape(response.content.decode())
     assert page.count('<section class="section worklist-section"') == len(shown)
     assert idle[0] in page.split("nothing-to-do")[1]
+
+
+def test_how_long_ago_is_said_the_way_people_say_it():
+    from datetime import timedelta
+
+    from django.utils import timezone, translation
+
+    from pathways.templatetags.pathway import ago
+
+    now = timezone.now()
+    with translation.override("fr"):
+        assert ago(now - timedelta(seconds=20), now) == "à l’instant"  # not "il y a 0 minute"
+        assert ago(now - timedelta(hours=3, minutes=10), now) == "il y a 3\xa0heures"
+        assert ago(None) == "—"

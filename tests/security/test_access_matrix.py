@@ -438,7 +438,7 @@ ACCESS: dict[str, Entry] = {
     "fhir:flags": Entry(ok=roles(400, CLINICAL, R.GP), anonymous=401, leak_check=True),
     # Billing: statements are finance's; the programme manager sees aggregates only.
     "billing:statements": Entry(ok={R.FINANCE: 200}, leak_check=True),
-    "billing:compile": Entry(ok={R.FINANCE: 302}, method="post"),
+    "billing:compile": Entry(ok={R.FINANCE: 400}, method="post"),  # posted empty: refused
     "billing:statement": Entry(ok={R.FINANCE: 200}, scoped=True,
                                kwargs=lambda w: {"pk": _statement(w)}),
     "billing:statement_issue": Entry(ok={R.FINANCE: 302}, method="post", scoped=True,

@@ -89,7 +89,7 @@ def test_compiling_an_impossible_period_is_refused_and_creates_no_draft(client, 
     assert response.status_code == 400 and "period" in response.json()
     login(world.user(Role.FINANCE))
     response = client.post(reverse("billing:compile"), {"period": period})
-    assert response.status_code == 302
+    assert response.status_code == 400 and 'id="compile-period-error"' in response.content.decode()
     with tenant_context(world.tenant):
         assert not ClaimStatement.objects.exists()
     assert row_counts(world.tenant) == before
