@@ -4,7 +4,6 @@ MPL-2.0) checks the portal pages for serious or critical accessibility violation
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -20,27 +19,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 AXE = (Path(__file__).parent / "axe.min.js").read_text()
 
 pytestmark = [pytest.mark.browser]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("chromium is missing (apt-get install chromium)")
-        pytest.skip("chromium not installed")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test
-    # (fixtures, assertions) are synchronous and safe here.
-    # (Only while the test runs: it must not leak into later tests' subprocesses.)
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
 
 
 def _login(page, live_server, email: str) -> None:
@@ -93,12 +71,6 @@ def test_patient_on_a_phone_enters_readings_and_answers_a_message(browser, live_
     assert "c'est noté" in page.content()
     _shot(page, "patient-messages")
     context.close()
-
-
-@pytest.fixture
-def no_staff_mfa(settings):
-    """Second factors are tested in test_accounts.py; here the journeys after login."""
-    settings.CONSTEL_REQUIRE_STAFF_MFA = False
 
 
 def test_gp_validates_the_pps_and_opens_the_letter(browser, live_server, world, no_staff_mfa):

@@ -13,13 +13,13 @@ from django.utils import timezone
 
 from constel.roles import Role
 from constel.tenancy import tenant_context
-from tests.browser.test_journeys import _login, _shot, browser, no_staff_mfa  # noqa: F401
+from tests.browser.test_journeys import _login, _shot
 
 pytestmark = [pytest.mark.browser]
 
 
 def test_gp_asks_for_changes_after_a_first_error_and_the_nurse_reads_them(
-        browser, live_server, world, no_staff_mfa):  # noqa: F811
+        browser, live_server, world, no_staff_mfa):
     from pathways.models import CarePlan
 
     page = browser.new_page(locale="fr-FR")
@@ -49,7 +49,7 @@ def test_gp_asks_for_changes_after_a_first_error_and_the_nurse_reads_them(
 
 
 def test_a_nurse_cannot_close_an_escalated_alert_the_physician_does_after_confirming(
-        browser, live_server, world, no_staff_mfa):  # noqa: F811
+        browser, live_server, world, no_staff_mfa):
     from telemonitoring.models import Alert
     from telemonitoring.services import (
         alert_escalate,
@@ -96,7 +96,7 @@ def test_a_nurse_cannot_close_an_escalated_alert_the_physician_does_after_confir
 
 
 def test_a_finance_clerk_typing_2031_is_told_and_nothing_is_compiled(
-        browser, live_server, world, no_staff_mfa):  # noqa: F811
+        browser, live_server, world, no_staff_mfa):
     from billing.models import ClaimStatement
 
     page = browser.new_page(locale="fr-FR")
@@ -114,7 +114,7 @@ def test_a_finance_clerk_typing_2031_is_told_and_nothing_is_compiled(
 
 
 def test_searches_people_type_and_homonyms_told_apart(browser, live_server, world,
-                                                      no_staff_mfa):  # noqa: F811
+                                                      no_staff_mfa):
     from engagement.models import Message
     from patients.models import Patient
 
@@ -144,7 +144,7 @@ def test_searches_people_type_and_homonyms_told_apart(browser, live_server, worl
     page.close()
 
 
-def test_a_weight_drop_of_14_kg_and_15_9_on_a_phone(browser, live_server, world):  # noqa: F811
+def test_a_weight_drop_of_14_kg_and_15_9_on_a_phone(browser, live_server, world):
     from engagement.models import Message
     from telemonitoring.models import Reading
     from telemonitoring.services import reading_record
