@@ -97,6 +97,10 @@ def pathway_data(enrollment, stage: int, included: date, rng: random.Random, *, 
             activity_set_status(activity=a, status="missed" if missed else "done")
             if missed and day < today - timedelta(days=45):
                 activity_plan_call(activity=a)  # the nurse called back long ago
+                for call in enrollment.activities.filter(kind="call", status="planned"):
+                    call.scheduled_at = _at(day + timedelta(days=1), 10)
+                    call.save(update_fields=["scheduled_at"])
+                    activity_set_status(activity=call, status="done")
         day += timedelta(days=rng.randint(12, 35))
     if stage == 0 and pps_day + timedelta(days=365) < today:
         enrollment = enrollment_transition(enrollment=enrollment, to_phase="annual_update",

@@ -110,7 +110,7 @@ def worklist(*, membership: Membership, site: str = "", group: str = "", mine: b
     """Today's and overdue tasks across the patients in scope, by kind: one statement counts
     every section, then one query lists the rows of each section that has any, whatever the
     number of patients."""
-    # long: the table of the worklist's 13 sections, one entry each, then one count and one
+    # long: the table of the worklist's 14 sections, one entry each, then one count and one
     # query per non-empty section
     now = timezone.now()
     today = dates.today()
@@ -184,9 +184,15 @@ def worklist(*, membership: Membership, site: str = "", group: str = "", mine: b
                 .exclude(kind=Activity.Kind.CALL).filter(not_review)
                 .select_related(enrolled, "professional").only(*shown(enrolled, *activity))
                 .order_by("scheduled_at"), enrolled),
+        section("calls", _("Calls to make"),
+                Activity.objects.filter(status=Activity.Status.PLANNED, kind=Activity.Kind.CALL,
+                                        scheduled_at__lt=dates.day_start(
+                                            today + timedelta(days=1)))
+                .select_related(enrolled, "professional").only(*shown(enrolled, *activity))
+                .order_by("scheduled_at"), enrolled),
         section("overdue", _("Past appointments still marked planned"),
                 Activity.objects.filter(status=Activity.Status.PLANNED, scheduled_at__lt=now)
-                .filter(not_review).select_related(enrolled, "professional")
+                .filter(not_review).exclude(kind=Activity.Kind.CALL).select_related(enrolled, "professional")
                 .only(*shown(enrolled, *activity))
                 .order_by("scheduled_at"), enrolled),
         section("entry", _("Inclusions waiting (GP agreement, consent)"),

@@ -9,8 +9,8 @@ from django.db.models import QuerySet
 
 
 def counts(querysets: list[QuerySet]) -> list[int]:
-    """How many rows each queryset has, in one statement (a worklist has 13 sections: 13
-    round trips and 13 aggregations for the ORM to build, otherwise). Each part is the ORM's
+    """How many rows each queryset has, in one statement (a worklist has 14 sections: 14
+    round trips and 14 aggregations for the ORM to build, otherwise). Each part is the ORM's
     own SQL with its parameters; nothing typed by a user is spelled into it."""
     parts, params = [], []
     for n, qs in enumerate(querysets):

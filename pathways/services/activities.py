@@ -77,6 +77,9 @@ def activity_plan_call(*, activity: Activity) -> Activity:
             raise ValidationError({"status": _("Only a missed session calls for a call.")})
         activity.follow_up_call_planned = True
         activity.save()
+        if Activity.objects.filter(enrollment_id=activity.enrollment_id, kind=Activity.Kind.CALL,
+                                   status=Activity.Status.PLANNED).exists():
+            return activity  # one call covers every missed session: not a second one
         Activity.objects.create(
             tenant_id=activity.tenant_id, enrollment_id=activity.enrollment_id,
             kind=Activity.Kind.CALL, scheduled_at=timezone.now(), duration_minutes=15,

@@ -368,7 +368,7 @@ def test_worklist_counts_each_section_in_one_statement(world, filters):
 
 def test_worklist_lists_a_row_in_every_section_from_the_columns_it_selected(
         client, login, world, monkeypatch):
-    """Each section selects only the columns the page shows: with a row in all 13 sections,
+    """Each section selects only the columns the page shows: with a row in all 14 sections,
     the page shows each row and never goes back for a column it left out (one query per row
     and per column, otherwise)."""
     from django.db.models import Model
@@ -417,7 +417,7 @@ def test_worklist_lists_a_row_in_every_section_from_the_columns_it_selected(
         CarePlan.objects.create(tenant=t, enrollment=e, version=2, kind="revision",
                                 status=CarePlan.Status.DRAFT)
         for kind, status, days in (("apa", "missed", -2), ("consultation", "planned", -1),
-                                   ("return_home_review", "planned", 1)):
+                                   ("return_home_review", "planned", 1), ("call", "planned", 0)):
             Activity.objects.create(tenant=t, enrollment=e, kind=kind, status=status,
                                     scheduled_at=now + timedelta(days=days),
                                     professional=specialist)
@@ -436,7 +436,7 @@ def test_worklist_lists_a_row_in_every_section_from_the_columns_it_selected(
     response = client.get(reverse("pathways:worklist"))
     assert response.status_code == 200
     # Every section has something (none folded into the "nothing to do" line).
-    assert response.context["idle"] == [] and len(response.context["sections"]) == 13
+    assert response.context["idle"] == [] and len(response.context["sections"]) == 14
     body = response.content.decode()
     for shown in ("DUPONT Jeanne", "Je suis essoufflée", "refusée", "PPS v2", "Dr ",
                   "BILAN Rose", "SN-42", "DUPONT-AUTRE Paul"):
@@ -482,3 +482,24 @@ def test_a_return_home_review_is_listed_once(client, login, world):
     sections = {s.key: s for s in client.get(reverse("pathways:worklist")).context["sections"]}
     assert [a.kind for a in sections["return_home"].rows] == ["return_home_review"]
     assert "return_home_review" not in [a.kind for a in sections["to_confirm"].rows]
+
+
+def test_a_second_missed_session_does_not_plan_a_second_call(client, login, world):
+    """Issue #21, item 11 (duplicates removed): one call covers every missed session; the
+    call is 'to make' today, not a 'past appointment still planned'."""
+    with tenant_context(world.tenant):
+        for days in (3, 2):
+            Activity.objects.create(tenant=world.tenant, enrollment=world.enrollment,
+                                    kind="apa", status="missed",
+                                    scheduled_at=timezone.now() - timedelta(days=days))
+    login(world.user(Role.NURSE_COORDINATOR))
+    with tenant_context(world.tenant):
+        missed = list(Activity.objects.filter(enrollment=world.enrollment, status="missed"))
+    for a in missed:
+        client.post(reverse("pathways:activity_status", args=[a.pk]),
+                    {"status": "call", "next": "worklist"})
+    with tenant_context(world.tenant):
+        assert Activity.objects.filter(enrollment=world.enrollment, kind="call").count() == 1
+    sections = {s.key: s for s in client.get(reverse("pathways:worklist")).context["sections"]}
+    assert sections["calls"].count == 1 and "overdue" not in sections
+    assert "missed" not in sections  # both missed sessions have their call
