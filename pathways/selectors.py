@@ -192,7 +192,8 @@ def worklist(*, membership: Membership, site: str = "", group: str = "", mine: b
                 .order_by("scheduled_at"), enrolled),
         section("overdue", _("Past appointments still marked planned"),
                 Activity.objects.filter(status=Activity.Status.PLANNED, scheduled_at__lt=now)
-                .filter(not_review).exclude(kind=Activity.Kind.CALL).select_related(enrolled, "professional")
+                .filter(not_review).exclude(kind=Activity.Kind.CALL)
+                .select_related(enrolled, "professional")
                 .only(*shown(enrolled, *activity))
                 .order_by("scheduled_at"), enrolled),
         section("entry", _("Inclusions waiting (GP agreement, consent)"),
