@@ -131,9 +131,13 @@ class Nurse(_Base):
         headers = {"Referer": self.host + url}
         self.client.post(url, name="alert take", headers=headers,
                          data={"action": "take", "csrfmiddlewaretoken": self.csrf()})
-        self.client.post(url, name="alert close", headers=headers, data={
-            "action": "close", "outcome": "advice", "note": "Conseils donnés (test de charge)",
-            "csrfmiddlewaretoken": self.csrf()})
+        closing = {"action": "close", "outcome": "advice",
+                   "note": "Conseils donnés (test de charge)"}
+        # Closing asks once more (issue #21): the confirmation page, then the close.
+        self.client.post(url, name="alert close (confirmation page)", headers=headers,
+                         data={**closing, "csrfmiddlewaretoken": self.csrf()})
+        self.client.post(url, name="alert close", headers=headers,
+                         data={**closing, "confirmed": "1", "csrfmiddlewaretoken": self.csrf()})
 
 
 class GP(_Base):
