@@ -106,7 +106,8 @@ def main() -> int:
     def take_and_close() -> None:
         page = f"/pathway/alerts/{next(alerts)}/"
         nurse.post(page, {"action": "take"})
-        nurse.post(page, {"action": "close", "confirmed": "1", "outcome": "advice", "note": "bench"})
+        nurse.post(page, {"action": "close", "confirmed": "1", "outcome": "advice",
+                          "note": "bench"})
 
     pages = {
         "bare view": lambda: nurse.get("/bench/bare-read/"),

@@ -116,8 +116,15 @@ def statement_issue(request: HttpRequest, pk) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @membership_required(cap=Cap.BILLING)
 def statement_discard(request: HttpRequest, pk) -> HttpResponse:
-    """GET: what discarding the draft does, and the button; POST: discard."""
-    st = get_object_for_tenant_or_404(ClaimStatement.objects.all(), request.tenant, pk=pk)
+    """GET: what discarding the draft does, and the button; POST: discard (a second click,
+    the draft already gone, is told so rather than answered 404)."""
+    st = ClaimStatement.objects.for_tenant(request.tenant).filter(pk=pk).first()
+    if st is None and request.method == "POST" and ClaimStatement.history.filter(
+            tenant_id=request.tenant.pk, id=pk, history_type="-").exists():
+        messages.info(request, _("This draft is already discarded."))
+        return redirect("billing:statements")
+    if st is None:  # never this programme's (or never existed): as missing
+        raise Http404
     if request.method == "GET":
         return render(request, "billing/statement_confirm.html", {
             "statement": st, "summary": services.summary(st), "action": "discard"})

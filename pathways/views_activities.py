@@ -125,22 +125,27 @@ def _activity_cancel_confirm(request: HttpRequest, activity: Activity) -> HttpRe
 @membership_required(cap=Cap.ACTIVITY_MANAGE)
 @require_http_methods(["GET", "POST"])
 def group_sessions(request: HttpRequest) -> HttpResponse:
+    refused = None
     if request.method == "POST":
         scheduled_at = dates.parse_moment(request.POST.get("scheduled_at"), request.tenant)
+        wanted = request.POST.get("site") or ""
+        site = Site.objects.for_tenant(request.tenant).filter(
+            pk=wanted).first() if is_uuid(wanted) else None
         try:
             if scheduled_at is None:
                 raise ValidationError({"scheduled_at": _("Enter a valid date and time.")})
-            site = Site.objects.for_tenant(request.tenant).filter(
-                pk=request.POST.get("site") or None).first()
+            if wanted and site is None:
+                raise ValidationError({"site": _("Choose a site from the list.")})
             activity_services.group_session_create(
                 tenant=request.tenant, label=request.POST.get("label", "").strip() or "APA",
-                scheduled_at=scheduled_at, capacity=int(request.POST.get("capacity") or 0),
-                site=site)
-        except ValueError:
-            messages.error(request, _("Choose the group size."))
+                scheduled_at=scheduled_at, site=site,
+                capacity=require_int(request.POST, "capacity", default=0,
+                                     message=_("Choose the group size.")))
         except ValidationError as exc:
-            error_messages(request, exc)
-        return redirect("pathways:group_sessions")
+            refused = Refused.of("group", request.POST, exc)
+        else:
+            messages.success(request, _("Group session created."))
+            return redirect("pathways:group_sessions")
     from django.db.models import Count, Q
 
     sessions = (GroupSession.objects.for_tenant(request.tenant)
@@ -149,7 +154,8 @@ def group_sessions(request: HttpRequest) -> HttpResponse:
                                       filter=~Q(participants__status=Activity.Status.CANCELLED)))
                 .select_related("site").order_by("scheduled_at")[:100])
     return render(request, "pathways/group_sessions.html",
-                  {"sessions": sessions, "sites": Site.objects.for_tenant(request.tenant)})
+                  {"sessions": sessions, "sites": Site.objects.for_tenant(request.tenant),
+                   "refused": refused}, status=400 if refused else 200)
 
 
 @membership_required(cap=Cap.ACTIVITY_MANAGE)

@@ -225,3 +225,28 @@ def test_the_exit_asks_once_more_and_keeps_what_was_chosen(client, login, world)
     with tenant_context(world.tenant):
         enrollment = Enrollment.objects.get(pk=world.enrollment.pk)
         assert enrollment.phase == "exited" and enrollment.letters.filter(kind="exit").exists()
+
+
+def test_a_group_session_without_a_date_keeps_its_name_and_size(client, login, world):
+    login(world.user(Role.NURSE_COORDINATOR))
+    response = client.post(reverse("pathways:group_sessions"),
+                           {"label": "APA du jeudi", "scheduled_at": "", "capacity": "4",
+                            "site": str(world.site.pk)})
+    assert response.status_code == 400
+    page = _page(response)
+    assert 'value="APA du jeudi"' in page and re.search(r'<option value="4"\s+selected', page)
+    assert _links_reach_their_fields(page) == ["group-scheduled_at"]
+
+
+def test_discarding_a_draft_twice_says_it_is_already_done(client, login, world):
+    from billing.models import ClaimStatement
+    from billing.services import compile_claims
+
+    statement = compile_claims(tenant=world.tenant, day=dates.today() - timedelta(days=400))
+    login(world.user(Role.FINANCE))
+    url = reverse("billing:statement_discard", args=[statement.pk])
+    assert client.post(url).status_code == 302
+    again = client.post(url, follow=True)  # the second click
+    assert again.status_code == 200 and "déjà supprimé" in _page(again)
+    with tenant_context(world.tenant):
+        assert not ClaimStatement.objects.filter(pk=statement.pk).exists()
