@@ -39,7 +39,8 @@ _DONE = {"take": gettext_lazy("Alert taken: it is yours."),
 def alerts(request: HttpRequest) -> HttpResponse:
     """The member's queue by default (the physician's: escalated, automatic ones first; a
     nurse's: to triage and taken), or any status; by level, site, indicator, or taken by me."""
-    f = {k: request.GET.get(k, "") for k in ("status", "level", "site", "indicator", "mine")}
+    f = {k: request.GET.get(k, "") for k in ("status", "level", "site", "indicator", "mine",
+                                             "nurse")}
     f["status"] = f["status"] or "queue"
     qs = (console.queue(request.membership) if f["status"] == "queue"
           else alert_list(membership=request.membership, status=f["status"]))
@@ -53,12 +54,27 @@ def alerts(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(indicator__code=f["indicator"])
     if f["mine"]:
         qs = qs.filter(taken_by=request.user)
+    if f["nurse"] == "none":
+        qs = qs.filter(taken_by__isnull=True)
+    elif f["nurse"]:
+        qs = qs.filter(taken_by_id=f["nurse"]) if f["nurse"].isdigit() else qs.none()
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
     return render(request, "telemonitoring/alerts.html", {
         "page": page, "f": f, "statuses": Alert.Status.choices, "now": timezone.now(),
         "sites": Site.objects.filter(tenant=request.tenant).order_by("name"),
         "indicators": Indicator.objects.filter(tenant=request.tenant).order_by("position"),
-        "queue_label": console.queue_label(request.membership)})
+        "queue_label": console.queue_label(request.membership),
+        "nurses": _nurses(request.tenant)})
+
+
+def _nurses(tenant):
+    """The members who take alerts (the filter "taken by")."""
+    from constel.models import User
+    from constel.roles import Role
+
+    return (User.objects.filter(memberships__tenant=tenant,
+                                memberships__role=Role.NURSE_COORDINATOR)
+            .order_by("last_name", "first_name").distinct())
 
 
 @membership_required(cap=Cap.ALERT_HANDLE)

@@ -166,3 +166,20 @@ def test_the_alert_page_costs_the_same_queries_whatever_the_number_of_breaches(
     with django_assert_max_num_queries(budget + 1):
         page = _text(client.get(url))
     assert re.search(r"\+3,4\s?kg (en|in) 59\s?h", page)  # 73,4 against 70 of 59 h before
+
+
+def test_the_alert_list_filters_by_the_nurse_who_took_them(client, login, world):
+    """Issue #21, item 6: filter by assigned nurse (or nobody yet)."""
+    _read(world, "spo2", "84", timezone.now())
+    _read(world, "body_weight", "70", timezone.now() - timedelta(hours=50))
+    _read(world, "body_weight", "73", timezone.now())
+    nurse = world.user(Role.NURSE_COORDINATOR)
+    spo2 = _alerts(world, indicator__code="spo2")[0]
+    alert_take(alert=spo2, nurse=nurse)
+    login(nurse)
+    url = reverse("telemonitoring:alerts")
+    page = client.get(url, {"status": "active", "nurse": str(nurse.pk)})
+    assert [a.pk for a in page.context["page"]] == [spo2.pk]
+    nobody = client.get(url, {"status": "active", "nurse": "none"})
+    assert spo2.pk not in [a.pk for a in nobody.context["page"]] and nobody.context["page"]
+    assert client.get(url, {"nurse": "x'--"}).status_code == 200  # a bad value: no row, no 500
