@@ -98,3 +98,17 @@ def ago(moment, now=None) -> str:
     if (now - moment).total_seconds() < 60:
         return _("just now")
     return _("%(t)s ago") % {"t": timesince(moment, now, depth=1)}
+
+
+@register.simple_tag(takes_context=True)
+def enrollment_url(context, enrollment_id, patient_id) -> str:
+    """Where a patient's name leads: the pathway page for a role that opens it, else the
+    patient's record (a secretary never gets a link that answers 403)."""
+    from django.urls import reverse
+
+    from constel.access import Cap, has_cap
+
+    membership = getattr(context.get("request"), "membership", None)
+    if membership is not None and has_cap(membership, Cap.PATIENT_CLINICAL):
+        return reverse("pathways:enrollment", args=[enrollment_id])
+    return reverse("patients:detail", args=[patient_id])

@@ -4,7 +4,7 @@ hospitalisations, lab results, final assessment."""
 from __future__ import annotations
 
 import html
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -215,3 +215,22 @@ def test_assessment_day_is_planned_once_in_phase_1(world):
     assert planned[1].scheduled_at - planned[0].scheduled_at == timedelta(minutes=45)
     with pytest.raises(ValidationError, match="already planned"):
         assessment_day_plan(enrollment=e, day=TODAY() + timedelta(days=8))
+
+
+def test_the_secretary_is_never_shown_a_link_she_cannot_open(client, login, world):
+    """Issue #22, item 7: the equipment page linked the secretary to pathway pages that
+    answer 403; she is led to the patient's record instead, which she opens."""
+    from pathways.models import Equipment
+    from pathways.services.care_records import equipment_lend
+
+    with tenant_context(world.tenant):
+        scale = Equipment.objects.create(tenant=world.tenant, kind="scale", serial_number="S-9")
+    equipment_lend(equipment=scale, enrollment=world.enrollment, on=date(2026, 1, 5))
+    for role, opens in ((Role.SECRETARY, "patients:detail"),
+                        (Role.NURSE_COORDINATOR, "pathways:enrollment")):
+        login(world.user(role))
+        page = client.get(reverse("pathways:equipment")).content.decode()
+        target = reverse(opens, args=[world.patient.pk if opens == "patients:detail"
+                                      else world.enrollment.pk])
+        assert f'href="{target}"' in page, role
+        assert client.get(target).status_code == 200, role
