@@ -47,6 +47,20 @@ def tick_label(value: float, decimals: int) -> str:
     return number_format(exact, decimal_pos=max(0, -exact.as_tuple().exponent))
 
 
+def _zones(warn, crit, y, *, left: float, top: float, bottom: float, width: float) -> list[str]:
+    """The warning zones, then the critical zones drawn over them."""
+    out = []
+    for (low, high), css in ((warn, "zone-warn"), (crit, "zone-crit")):
+        if high is not None:
+            out.append(f'<rect class="{css}" x="{left}" y="{top}" width="{width}"'
+                       f' height="{max(0.0, y(float(high)) - top):.1f}"/>')
+        if low is not None:
+            yl = y(float(low))
+            out.append(f'<rect class="{css}" x="{left}" y="{yl:.1f}" '
+                       f'width="{width}" height="{max(0.0, bottom - yl):.1f}"/>')
+    return out
+
+
 def svg_chart(*, title: str, unit: str, points: Sequence[tuple[datetime, Decimal]],
               warn: tuple[Decimal | None, Decimal | None] = (None, None),
               crit: tuple[Decimal | None, Decimal | None] = (None, None),
@@ -77,17 +91,8 @@ def svg_chart(*, title: str, unit: str, points: Sequence[tuple[datetime, Decimal
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
              f'class="chart" role="img" aria-labelledby="t-{id(points)}">',
              f'<title id="t-{id(points)}">{escape(label)}</title>']
-    top, bottom = pad_t, height - pad_b
-    plot_w = width - pad_l - pad_r
-    # Warning zones first, critical zones drawn over them.
-    for (low, high), css in ((warn, "zone-warn"), (crit, "zone-crit")):
-        if high is not None:
-            parts.append(f'<rect class="{css}" x="{pad_l}" y="{top}" width="{plot_w}"'
-                         f' height="{max(0.0, y(float(high)) - top):.1f}"/>')
-        if low is not None:
-            yl = y(float(low))
-            parts.append(f'<rect class="{css}" x="{pad_l}" y="{yl:.1f}" '
-                         f'width="{plot_w}" height="{max(0.0, bottom - yl):.1f}"/>')
+    parts += _zones(warn, crit, y, left=pad_l, top=pad_t, bottom=height - pad_b,
+                    width=width - pad_l - pad_r)
     for value in ticks:  # gridlines at round values, labelled with the right decimals
         parts.append(f'<line class="grid" x1="{pad_l}" x2="{width - pad_r}" '
                      f'y1="{y(value):.1f}" y2="{y(value):.1f}"/>')
