@@ -331,3 +331,13 @@ def test_team_uploads_a_video_gives_it_and_the_patient_watches_it(client, login,
     with tenant_context(world.tenant):
         a.refresh_from_db()
     assert a.opened_at is not None
+
+
+def test_the_patients_pps_says_years_in_plain_french(client, login, world):
+    """Issue #22, item 9: "pendant 2 ans", never "2 an(s)"."""
+    import html as _html
+
+    login(world.user(Role.PATIENT))
+    page = _html.unescape(client.get(reverse("portal:care_plan")).content.decode())
+    assert "(s)" not in page
+    assert "pour 2 ans" in page or "pour 1 an." in page
