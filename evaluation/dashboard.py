@@ -179,7 +179,7 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
         [_("Patients with regular physical activity (goal achieved)"),
          reached["physical_activity"]],
         [_("Mean HbA1c change between first and last result (points)"),
-         f"{sum(changes, Decimal(0)) / len(changes):+.2f} ({len(changes)})" if changes
+         _signed(sum(changes, Decimal(0)) / len(changes)) + f" ({len(changes)})" if changes
          else "—"],
         [_("Professionals involved (sessions done)"),
          Activity.objects.filter(enrollment__in=enrollments, status="done",
@@ -187,3 +187,11 @@ def dashboard(*, tenant, start: date, end: date, site_id=None) -> list[Table]:
          .distinct().count()],
         [_("Conventions signed"), Convention.objects.filter(signed_on__lte=end).count()]]))
     return tables
+
+
+def _signed(value: Decimal) -> str:
+    """A change the reader's way: its sign, two decimals, French comma ("−1,02")."""
+    from django.utils.formats import number_format
+
+    text = number_format(abs(value), 2)
+    return ("+" if value >= 0 else "−") + text

@@ -154,7 +154,9 @@ class Patient(TenantOwned):
         factors = []
         bmi = self.bmi
         if bmi is not None and bmi >= 30:
-            factors.append(_("Obesity (BMI %(bmi)s)") % {"bmi": bmi})
+            from django.utils.formats import number_format
+
+            factors.append(_("Obesity (BMI %(bmi)s)") % {"bmi": number_format(bmi, 1)})
         if self.age_on(today) >= 75:
             factors.append(_("Age ≥ 75"))
         if self.antidepressant_treatment:
