@@ -42,6 +42,15 @@ def letters_deferred():
         _deferred.reset(token)
 
 
+def letter_language():
+    """Letters are written in the programme's language (French): the GP reads them, whoever
+    wrote them and whatever the language of the author's screen or of a worker's task."""
+    from django.conf import settings
+    from django.utils import translation
+
+    return translation.override(settings.LANGUAGE_CODE)
+
+
 def letter_create(*, enrollment, kind: str, event_key: str, subject: str,
                   body: str) -> Letter | None:
     """Inside the caller's transaction: at most one letter per (kind, event), to the GP of

@@ -158,20 +158,22 @@ def alert_close(*, alert: Alert, by: User, role: str, outcome: str, note: str = 
                          closed_at=timezone.now(), note=note.strip(),
                          gp_involvement=gp_involvement)
         if outcome != Alert.Outcome.ERRONEOUS:  # DESIGN §5: every handled alert but these
-            from letters.services import letter_create
+            from letters.services import letter_create, letter_language
 
-            enrollment = Enrollment.objects.select_related("patient").get(pk=alert.enrollment_id)
-            letter_create(
-                enrollment=enrollment, kind="alert", event_key=alert.pk,
-                subject=_("Alert on %(i)s for %(p)s") % {"i": alert.indicator.label,
-                                                         "p": enrollment.patient.display_name},
-                body=_("Dear colleague,\n\nAn alert (%(level)s) on %(i)s opened on %(opened)s "
-                       "was handled by the programme's team.\n\nOutcome: %(outcome)s\n"
-                       "Note: %(note)s\nYour involvement: %(gp)s")
-                % {"level": alert.level, "i": alert.indicator.label,
-                   "opened": f"{dates.local_time(alert.opened_at):%d/%m/%Y %H:%M}",
-                   "outcome": alert.get_outcome_display(), "note": alert.note or "—",
-                   "gp": gp_involvement or "—"})
+            with letter_language():  # the GP reads French, whatever the author's screen
+                enrollment = Enrollment.objects.select_related("patient").get(
+                    pk=alert.enrollment_id)
+                letter_create(
+                    enrollment=enrollment, kind="alert", event_key=alert.pk,
+                    subject=_("Alert on %(i)s for %(p)s") % {"i": alert.indicator.label,
+                                                             "p": enrollment.patient.display_name},
+                    body=_("Dear colleague,\n\nAn alert (%(level)s) on %(i)s opened on %(opened)s "
+                           "was handled by the programme's team.\n\nOutcome: %(outcome)s\n"
+                           "Note: %(note)s\nYour involvement: %(gp)s")
+                    % {"level": alert.level, "i": alert.indicator.label,
+                       "opened": f"{dates.local_time(alert.opened_at):%d/%m/%Y %H:%M}",
+                       "outcome": alert.get_outcome_display(), "note": alert.note or "—",
+                       "gp": gp_involvement or "—"})
         return alert
 
 

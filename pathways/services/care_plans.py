@@ -217,24 +217,25 @@ def care_plan_issue(*, care_plan: CarePlan, actor: User, on=None) -> CarePlan:
         from telemonitoring.services import rules_from_care_plan
 
         rules_from_care_plan(care_plan=plan)
-        from letters.services import letter_create
+        from letters.services import letter_create, letter_language
 
-        items = "\n".join(
-            f"- {i.get_kind_display()} : {i.label}"
-            + (f" ({i.count_per_year}/an)" if i.count_per_year else "")
-            + (f", {i.frequency}" if i.frequency else "")
-            for i in plan.items.all())
-        letter_create(
-            enrollment=plan.enrollment, kind="pps", event_key=plan.pk,
-            subject=_("PPS v%(v)s of %(patient)s") % {
-                "v": plan.version, "patient": plan.enrollment.patient.display_name},
-            body=_("Dear colleague,\n\nHere is version %(v)s (%(kind)s) of the personalised "
-                   "care plan of your patient, issued on %(day)s. You can validate it or ask "
-                   "for changes in your GP space.\n\n%(items)s\n\nGoals: %(goals)s")
-            % {"v": plan.version, "kind": plan.get_kind_display(),
-               "day": f"{plan.issued_on:%d/%m/%Y}", "items": items,
-               "goals": plan.goals or "—"})
-        return plan
+        with letter_language():  # the GP reads French, whatever the author's screen
+            items = "\n".join(
+                f"- {i.get_kind_display()} : {i.label}"
+                + (f" ({i.count_per_year}/an)" if i.count_per_year else "")
+                + (f", {i.frequency}" if i.frequency else "")
+                for i in plan.items.all())
+            letter_create(
+                enrollment=plan.enrollment, kind="pps", event_key=plan.pk,
+                subject=_("PPS v%(v)s of %(patient)s") % {
+                    "v": plan.version, "patient": plan.enrollment.patient.display_name},
+                body=_("Dear colleague,\n\nHere is version %(v)s (%(kind)s) of the personalised "
+                       "care plan of your patient, issued on %(day)s. You can validate it or ask "
+                       "for changes in your GP space.\n\n%(items)s\n\nGoals: %(goals)s")
+                % {"v": plan.version, "kind": plan.get_kind_display(),
+                   "day": f"{plan.issued_on:%d/%m/%Y}", "items": items,
+                   "goals": plan.goals or "—"})
+            return plan
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from constel import dates
 from constel.models import Tenant, User
@@ -130,15 +131,19 @@ def reconciliation_record(*, enrollment: Enrollment, pharmacist, done_on: date,
             tenant_id=enrollment.tenant_id, enrollment=enrollment, pharmacist=pharmacist,
             done_on=done_on, discrepancies=discrepancies, conclusion=conclusion.strip(),
             recorded_by=by)
-        from letters.services import letter_create
+        from letters.services import letter_create, letter_language
 
-        letter_create(enrollment=enrollment, kind="reconciliation", event_key=reconciliation.pk,
-                      subject=_("Medication reconciliation of %(p)s")
-                      % {"p": enrollment.patient.display_name},
-                      body=_("Dear colleague,\n\nThe medication reconciliation of %(day)s "
-                             "found %(n)s discrepancy(ies).\n\nConclusion: %(c)s")
-                      % {"day": f"{done_on:%d/%m/%Y}", "n": discrepancies,
-                         "c": reconciliation.conclusion})
+        with letter_language():  # the GP reads French, whatever the author's screen
+            found = ngettext("found %(n)s discrepancy", "found %(n)s discrepancies",
+                             discrepancies) % {"n": discrepancies}
+            letter_create(
+                enrollment=enrollment, kind="reconciliation", event_key=reconciliation.pk,
+                subject=_("Medication reconciliation of %(p)s")
+                % {"p": enrollment.patient.display_name},
+                body=_("Dear colleague,\n\nThe medication reconciliation of %(day)s "
+                       "%(found)s.\n\nConclusion: %(c)s")
+                % {"day": f"{done_on:%d/%m/%Y}", "found": found,
+                   "c": reconciliation.conclusion})
         return reconciliation
 
 

@@ -200,12 +200,13 @@ def enrollment_exit(*, enrollment: Enrollment, actor: User | None, reason: str,
         enrollment = enrollment_transition(enrollment=enrollment, to_phase=Phase.EXITED,
                                            actor=actor, effective_on=on,
                                            reason=f"{label}. {note}".strip(), _exit=True)
-        from letters.services import letter_create
+        from letters.services import letter_create, letter_language
 
-        letter_create(enrollment=enrollment, kind="exit", event_key=enrollment.pk,
-                      subject=_("End of follow-up of %(p)s") % {
-                          "p": enrollment.patient.display_name},
-                      body=exit_synthesis(enrollment, label))
+        with letter_language():  # the GP reads French, whatever the author's screen
+            letter_create(enrollment=enrollment, kind="exit", event_key=enrollment.pk,
+                          subject=_("End of follow-up of %(p)s") % {
+                              "p": enrollment.patient.display_name},
+                          body=exit_synthesis(enrollment, Enrollment.ExitReason(reason).label))
         return enrollment
 
 

@@ -253,13 +253,14 @@ def referral_decline(*, enrollment: Enrollment, actor: User, reason: str) -> Enr
         locked = enrollment_transition(enrollment=locked, to_phase=Phase.DECLINED, actor=actor,
                                        reason=reason.strip())
         tenant = Tenant.objects.get(pk=locked.tenant_id)
-        from letters.services import letter_create
+        from letters.services import letter_create, letter_language
 
-        letter_create(enrollment=locked, kind="referral_declined", event_key=locked.pk,
-                      subject=_("Referral of %(patient)s not accepted — %(programme)s")
-                      % {"patient": locked.patient.display_name, "programme": tenant.name},
-                      body=_("Your referral of %(patient)s to %(programme)s was not "
-                             "accepted.\n\nReason: %(reason)s")
-                      % {"patient": locked.patient.display_name, "programme": tenant.name,
-                         "reason": reason})
+        with letter_language():  # the GP reads French, whatever the author's screen
+            letter_create(enrollment=locked, kind="referral_declined", event_key=locked.pk,
+                          subject=_("Referral of %(patient)s not accepted — %(programme)s")
+                          % {"patient": locked.patient.display_name, "programme": tenant.name},
+                          body=_("Your referral of %(patient)s to %(programme)s was not "
+                                 "accepted.\n\nReason: %(reason)s")
+                          % {"patient": locked.patient.display_name, "programme": tenant.name,
+                             "reason": reason})
         return locked

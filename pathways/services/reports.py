@@ -13,7 +13,7 @@ from constel.dates import add_months
 from constel.models import Tenant
 from constel.tenancy import tenant_context
 from letters.models import Letter
-from letters.services import letter_create
+from letters.services import letter_create, letter_language
 from pathways.models import Activity, Enrollment, EnrollmentTransition, Phase
 from telemonitoring.models import Alert
 
@@ -73,11 +73,13 @@ def periodic_reports(*, tenant: Tenant, today=None) -> int:
                 continue  # the first period is not over yet
             begin, end = period
             e = enrollments[enrollment_id]
-            if letter_create(enrollment=e, kind=Letter.Kind.PERIODIC,
-                             event_key=f"periodic:{begin.isoformat()}",
-                             subject=_("Follow-up report %(begin)s – %(end)s — %(name)s")
-                             % {"begin": f"{begin:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}",
-                                "name": e.patient.display_name},
-                             body=_report_body(e, begin, end)):
-                created += 1
+            with letter_language():  # the GP reads French, whatever the worker's language
+                made = letter_create(
+                    enrollment=e, kind=Letter.Kind.PERIODIC,
+                    event_key=f"periodic:{begin.isoformat()}",
+                    subject=_("Follow-up report %(begin)s – %(end)s — %(name)s")
+                    % {"begin": f"{begin:%d/%m/%Y}", "end": f"{end:%d/%m/%Y}",
+                       "name": e.patient.display_name},
+                    body=_report_body(e, begin, end))
+            created += bool(made)
     return created

@@ -96,7 +96,7 @@ def test_exit_sends_the_synthesis(world):
 
     enrollment_exit(enrollment=world.enrollment, actor=None, reason="patient_choice")
     (letter,) = _letters(world, kind="exit")
-    assert "PPS" in letter.body and "Alerts" in letter.body
+    assert "PPS" in letter.body and "Alertes" in letter.body  # in French, for the GP
 
 
 def test_worker_killed_while_sending_neither_duplicates_nor_loses(world):

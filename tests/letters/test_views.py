@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from constel import dates
 from constel.roles import Role
 from constel.tenancy import tenant_context
 from letters.models import Letter
@@ -90,3 +91,21 @@ def test_programme_manager_edits_a_template_with_preview_and_errors_keep_the_old
     opening, _closing = letter_services.render_frame("{{ patient.user.password }}", "",
                                                      {"patient_name": "X"})
     assert opening == ""
+
+
+def test_a_letter_is_written_in_french_whatever_the_authors_screen(world):
+    """Issue #22, item 5: a nurse whose screen is in English (or a worker's task) still
+    writes the GP's letter in French — it was written in the author's language."""
+    from django.utils import translation
+
+    from letters.models import Letter
+    from pathways.services.care_records import reconciliation_record
+
+    with translation.override("en"):
+        reconciliation_record(enrollment=world.enrollment, pharmacist=None,
+                              done_on=dates.today(), discrepancies=2, conclusion="Arrêt AINS",
+                              by=world.user(Role.NURSE_COORDINATOR))
+    with tenant_context(world.tenant):
+        letter = Letter.objects.get(enrollment=world.enrollment, kind="reconciliation")
+    assert letter.body.startswith("Cher confrère") and "2 divergences" in letter.body
+    assert "(s)" not in letter.body and "discrepanc" not in letter.body

@@ -26,5 +26,5 @@ def test_quarterly_follow_up_report_once_per_period(world):
     assert periodic_reports(tenant=world.tenant, today=today) == 1
     assert periodic_reports(tenant=world.tenant, today=today) == 0  # same period: no second
     (letter,) = _letters(world, kind="periodic")
-    assert "Sessions and consultations done" in letter.body
+    assert "Séances et consultations réalisées" in letter.body  # in French, for the GP
     assert letter.event_key.startswith("periodic:2026-08-17")
