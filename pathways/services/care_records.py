@@ -10,8 +10,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from constel import dates
 from constel.models import Tenant, User
@@ -248,8 +247,9 @@ def lab_result_record(*, enrollment: Enrollment, code: str, value: Decimal,
                                         measured_on=measured_on)
 
 
-GOALS = {"weight": _lazy("Weight"), "smoking": _lazy("Smoking"),
-         "physical_activity": _lazy("Physical activity"), "biology": _lazy("Biology targets")}
+GOALS = {"weight": gettext_lazy("Weight"), "smoking": gettext_lazy("Smoking"),
+         "physical_activity": gettext_lazy("Physical activity"),
+         "biology": gettext_lazy("Biology targets")}
 
 
 @transaction.atomic

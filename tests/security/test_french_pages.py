@@ -60,3 +60,27 @@ def test_the_scan_finds_an_english_phrase():
     phrase = english_phrases()[-1]
     assert phrase in _text(f"<p>Bonjour {phrase} !</p>")
     assert Role.NURSE_COORDINATOR  # (the roles' enum imported for the ids)
+
+
+def test_translations_are_called_by_names_makemessages_reads():
+    """makemessages (xgettext) only extracts ``_``, ``gettext``, ``gettext_lazy``,
+    ``ngettext``…: ``gettext_lazy as _lazy`` left the goals' names (Weight, Smoking) out of
+    the catalogue, shown in English on French pages."""
+    from tests.project import our_apps
+
+    root = Path(__file__).resolve().parents[2]
+    aliased = []
+    for app in our_apps():
+        for path in (root / app).rglob("*.py"):
+            text = path.read_text()
+            for m in re.finditer(r"import (\w*gettext\w*) as (\w+)", text):
+                if m[2] != "_":
+                    aliased.append(f"{path.relative_to(root)}: {m[0]}")
+    assert not aliased, aliased
+
+
+def test_the_goals_are_named_in_french(client, login, world):
+    login(world.user(Role.NURSE_COORDINATOR))
+    page = _text(client.get(reverse("pathways:enrollment", args=[world.enrollment.pk]),
+                            HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+    assert "Tabac" in page and "Activité physique" in page and "Smoking" not in page
