@@ -84,3 +84,11 @@ def test_the_goals_are_named_in_french(client, login, world):
     page = _text(client.get(reverse("pathways:enrollment", args=[world.enrollment.pk]),
                             HTTP_ACCEPT_LANGUAGE="fr").content.decode())
     assert "Tabac" in page and "Activité physique" in page and "Smoking" not in page
+
+
+def test_one_name_for_the_pps():
+    """Issue #22, item 6: "Plan personnalisé de santé", as in the cahier des charges — never
+    "plan de soins" or "plan personnalisé de soins"."""
+    other = [e.msgstr for e in polib.pofile(str(PO)) if not e.obsolete and re.search(
+        r"plan (personnalisé )?de soins", e.msgstr + " ".join(e.msgstr_plural.values()), re.I)]
+    assert not other, other[:3]
