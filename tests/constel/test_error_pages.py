@@ -50,3 +50,21 @@ def test_the_server_error_page_needs_no_request_and_is_french():
     with translation.override("fr"):
         page = loader.get_template("500.html").render()
     assert "Une erreur s" in html.unescape(page) and 'href="/"' in page
+
+
+def test_the_navigation_marks_the_page_and_keeps_the_users_items_in_their_menu(
+        client, login, world):
+    """Issue #22, item 10: the current page highlighted; security, sessions and API tokens
+    under the user's menu, not in the main navigation."""
+    import re
+
+    login(world.user(Role.NURSE_COORDINATOR))
+    page = client.get(reverse("pathways:worklist")).content.decode()
+    nav = page[page.index('<nav class="mainnav"'):page.index("</nav>")]
+    assert re.search(rf'href="{reverse("pathways:worklist")}" aria-current="page"', nav)
+    assert nav.count('aria-current="page"') == 1
+    assert reverse("api_tokens") not in nav and reverse("usersessions_list") not in nav
+    menu = page[page.index('class="usermenu"'):]
+    assert reverse("api_tokens") in menu and reverse("usersessions_list") in menu
+    patient = client.get(reverse("patients:detail", args=[world.patient.pk])).content.decode()
+    assert re.search(rf'href="{reverse("patients:list")}" aria-current="page"', patient)
