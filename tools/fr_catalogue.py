@@ -9,6 +9,7 @@ Plural entries give both forms separated by " || ".
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -19,12 +20,20 @@ PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 TSV = ROOT / "locale" / "fr.tsv"
 
 
+def typography(text: str) -> str:
+    """French typography: a narrow no-break space before ; ? ! and a no-break space before
+    : and inside « » — a line never starts with the punctuation of the line before."""
+    text = re.sub(r" ([;?!])", "\u202f\\1", text)
+    text = text.replace(" :", "\u00a0:").replace("« ", "«\u00a0").replace(" »", "\u00a0»")
+    return text
+
+
 def main() -> int:
     table = {}
     for line in TSV.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             msgid, _tab, msgstr = line.partition("\t")
-            table[msgid.replace("\\n", "\n")] = msgstr.replace("\\n", "\n")
+            table[msgid.replace("\\n", "\n")] = typography(msgstr.replace("\\n", "\n"))
     po = polib.pofile(str(PO))
     missing = []
     for entry in po:

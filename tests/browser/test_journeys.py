@@ -118,7 +118,7 @@ def test_nurse_takes_and_closes_an_alert(browser, live_server, world, no_staff_m
     page.check("input[name=outcome][value=advice]")
     page.click("form:has(input[value=close]) button[type=submit]")
     page.wait_for_load_state()
-    assert "Clôturer cette alerte ?" in page.content()  # closing asks once more
+    assert "Clôturer cette alerte\u202f?" in page.content()  # closing asks once more
     page.click("form:has(input[name=confirmed]) button[type=submit]")
     page.wait_for_load_state()
     _shot(page, "nurse-alert-closed")

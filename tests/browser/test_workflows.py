@@ -85,7 +85,7 @@ def test_a_nurse_cannot_close_an_escalated_alert_the_physician_does_after_confir
     doctor.fill("#gp-inv", "Médecin traitant prévenu par téléphone")
     doctor.click("form:has(input[value=close]) button[type=submit]")
     doctor.wait_for_load_state()
-    assert "Clôturer cette alerte ?" in doctor.content()
+    assert "Clôturer cette alerte\u202f?" in doctor.content()
     _shot(doctor, "physician-close-confirm")
     doctor.click("form:has(input[name=confirmed]) button[type=submit]")
     doctor.wait_for_load_state()

@@ -187,7 +187,7 @@ def test_cancelling_a_session_asks_once_more(client, login, world):
     first = client.post(url, {"status": "cancelled"})
     assert first.status_code == 200
     page = _page(first)
-    assert "Annuler cette séance ?" in page and world.patient.birth_name in page
+    assert "Annuler cette séance\u202f?" in page and world.patient.birth_name in page
     assert 'name="confirmed" value="1"' in page
     with tenant_context(world.tenant):
         activity.refresh_from_db()

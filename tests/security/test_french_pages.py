@@ -92,3 +92,15 @@ def test_one_name_for_the_pps():
     other = [e.msgstr for e in polib.pofile(str(PO)) if not e.obsolete and re.search(
         r"plan (personnalisé )?de soins", e.msgstr + " ".join(e.msgstr_plural.values()), re.I)]
     assert not other, other[:3]
+
+
+def test_french_typography_before_the_high_punctuation():
+    """Issue #22, item 6: a no-break space before ":" and a narrow one before ";", "?",
+    "!" — a line never starts with "?" in a 375 px column."""
+    plain = [e.msgstr for e in polib.pofile(str(PO)) if not e.obsolete
+             and re.search(r" [:;?!]", e.msgstr + "".join(e.msgstr_plural.values()))]
+    assert not plain, plain[:3]
+    from tools.fr_catalogue import typography
+
+    assert typography("Confirmez-vous ? Conclusion : « oui »") == \
+        "Confirmez-vous\u202f? Conclusion\u00a0: «\u00a0oui\u00a0»"

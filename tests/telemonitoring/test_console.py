@@ -129,7 +129,7 @@ def test_closing_asks_once_more_and_checks_first(client, login, world):
     asked = client.post(url, {"action": "close", "outcome": "advice", "note": "Conseils"})
     assert asked.status_code == 200
     page = _text(asked)
-    assert "Clôturer cette alerte ?" in page and "Conseils" in page
+    assert "Clôturer cette alerte\u202f?" in page and "Conseils" in page
     assert "médecin traitant" in page and 'name="confirmed" value="1"' in page
     assert _alerts(world, indicator__code="spo2")[0].status == Alert.Status.TAKEN
     refused = client.post(url, {"action": "close", "outcome": "medical_action"})
