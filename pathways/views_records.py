@@ -4,7 +4,6 @@ equipment, hospitalisations, lab results, goals, final assessment; the equipment
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -23,6 +22,7 @@ from pathways.models import ChecklistItem, Equipment, EquipmentLoan
 from pathways.services import care_records
 from pathways.views_care import _enrollment, enrollment_page
 from patients.models import Professional
+from telemonitoring.ingest import typed_number
 
 
 def _day(data, name: str, *, required: bool = True) -> date | None:
@@ -36,16 +36,6 @@ def _day(data, name: str, *, required: bool = True) -> date | None:
     if day is None:
         raise ValidationError({name: _("Enter a valid date.")})
     return day
-
-
-def _decimal(data, name: str) -> Decimal:
-    try:
-        value = Decimal((data.get(name) or "").strip().replace(",", "."))
-    except InvalidOperation:
-        raise ValidationError({name: _("Enter a number.")}) from None
-    if not value.is_finite():
-        raise ValidationError({name: _("Enter a number.")})
-    return value
 
 
 def _run(request: HttpRequest, enrollment, form: str, func, success: str,
@@ -136,7 +126,7 @@ def lab_result_record(request: HttpRequest, enrollment_id: str) -> HttpResponse:
     enrollment = _enrollment(request, enrollment_id, Cap.PPS_EDIT)
     return _run(request, enrollment, "lab", lambda: care_records.lab_result_record(
         enrollment=enrollment, code=request.POST.get("code", ""),
-        value=_decimal(request.POST, "value"),
+        value=typed_number(request.POST.get("value", ""), "value"),
         measured_on=_day(request.POST, "measured_on")), _("Result recorded."))
 
 

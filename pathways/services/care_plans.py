@@ -302,9 +302,8 @@ def care_plan_item_thresholds(*, item: CarePlanItem, thresholds: dict[str, dict]
     """The author's thresholds for a telefollow-up item (per indicator), checked for order
     (critical low < warning low < warning high < critical high) and plausibility; they
     become the patient's rules when the version is issued."""
-    from decimal import Decimal, InvalidOperation
-
     from telemonitoring.catalogue import number, unit_label
+    from telemonitoring.ingest import typed_number
     from telemonitoring.models import Indicator
 
     with tenant_context(item.tenant_id):
@@ -322,12 +321,7 @@ def care_plan_item_thresholds(*, item: CarePlanItem, thresholds: dict[str, dict]
                 raw = str(values.get(key, "") or "").strip().replace(",", ".")
                 if not raw:
                     continue
-                try:
-                    value = Decimal(raw)
-                except InvalidOperation as exc:
-                    raise ValidationError({f"{code}__{key}": _("Enter a number.")}) from exc
-                if not value.is_finite():
-                    raise ValidationError({f"{code}__{key}": _("Enter a number.")})
+                value = typed_number(raw, f"{code}__{key}")
                 if not indicator.plausible_min <= value <= indicator.plausible_max:
                     raise ValidationError({f"{code}__{key}": _(
                         "%(v)s is outside the possible range of %(i)s (%(lo)s to %(hi)s %(u)s).")
